@@ -1,0 +1,20 @@
+from django.contrib import admin
+
+from apps.issues.models import Comment, Issue
+
+
+class CommentInline(admin.TabularInline):
+    model = Comment
+    extra = 0
+    fields = ["author", "body", "created_at_tracker"]
+    readonly_fields = fields
+
+
+@admin.register(Issue)
+class IssueAdmin(admin.ModelAdmin):
+    list_display = ["key", "title", "project", "state", "status", "priority", "updated_at_tracker"]
+    list_filter = ["state"]
+    search_fields = ["key", "title"]
+    list_select_related = ["project"]
+    inlines = [CommentInline]
+    readonly_fields = ["raw"]

@@ -1,0 +1,79 @@
+import uuid
+
+from django.contrib.postgres.fields import ArrayField
+from django.contrib.postgres.indexes import GinIndex
+from django.db import models
+
+from apps.trackers.models import Project
+
+
+class IssueState(models.TextChoices):
+    OPEN = "open", "Open"
+    CLOSED = "closed", "Closed"
+
+
+class Issue(models.Model):
+    """The local copy of one tracker issue, with the fields GitHub, GitLab and Jira share."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="issues")
+    external_id = models.CharField(max_length=100, help_text="The tracker's own id of the issue.")
+    key = models.CharField(max_length=100, help_text="What people call it: `#42`, `PROJ-42`.")
+    number = models.PositiveBigIntegerField(null=True, blank=True)
+    title = models.CharField(max_length=1000)
+    description = models.TextField(blank=True)
+    state = models.CharField(max_length=10, choices=IssueState.choices, default=IssueState.OPEN)
+    status = models.CharField(max_length=100, blank=True, help_text="The tracker's status name, e.g. `In Progress`.")
+    issue_type = models.CharField(max_length=100, blank=True)
+    labels = ArrayField(models.CharField(max_length=255), default=list, blank=True)
+    priority = models.CharField(max_length=100, blank=True)
+    assignee = models.CharField(max_length=255, blank=True)
+    author = models.CharField(max_length=255, blank=True)
+    url = models.URLField(max_length=1000, blank=True, help_text="The issue's page in the tracker.")
+    api_url = models.URLField(max_length=1000, blank=True)
+    created_at_tracker = models.DateTimeField(null=True, blank=True)
+    updated_at_tracker = models.DateTimeField(null=True, blank=True)
+    closed_at = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True, help_text="The tracker's payload as last received.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-updated_at_tracker", "-created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["project", "external_id"], name="issues_issue_project_external_unique")
+        ]
+        indexes = [
+            models.Index(fields=["project", "key"]),
+            models.Index(fields=["project", "state"]),
+            models.Index(fields=["project", "-updated_at_tracker"]),
+            GinIndex(fields=["labels"], name="issues_issue_labels_gin"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.key} {self.title}"
+
+
+class Comment(models.Model):
+    """A comment on an issue, as synced from the tracker."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="comments")
+    external_id = models.CharField(max_length=100)
+    author = models.CharField(max_length=255, blank=True)
+    body = models.TextField(blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    created_at_tracker = models.DateTimeField(null=True, blank=True)
+    updated_at_tracker = models.DateTimeField(null=True, blank=True)
+    raw = models.JSONField(default=dict, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["created_at_tracker", "created_at"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue", "external_id"], name="issues_comment_issue_external_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"Comment {self.external_id} on {self.issue.key}"

@@ -1,0 +1,1 @@
+"""Conventions shared by every REST endpoint: pagination, one error shape, CRUD resources."""

@@ -1,0 +1,56 @@
+"""One error shape for every endpoint: `{"detail": "...", "errors": {field: [...]}}`."""
+
+from __future__ import annotations
+
+from django.core.exceptions import PermissionDenied as DjangoPermissionDenied
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+
+def _field_errors(detail) -> dict:
+    if isinstance(detail, dict):
+        return {field: [str(message) for message in _flatten(value)] for field, value in detail.items()}
+    return {"non_field_errors": [str(message) for message in _flatten(detail)]}
+
+
+def _flatten(value):
+    if isinstance(value, list | tuple):
+        for item in value:
+            yield from _flatten(item)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            for message in _flatten(item):
+                yield f"{key}: {message}"
+    else:
+        yield value
+
+
+def exception_handler(exc, context):
+    """Every error is `{"detail": "...", "errors": {field: [...]}}`; the field map only for 400s."""
+    if isinstance(exc, DjangoValidationError):
+        exc = exceptions.ValidationError(
+            exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}
+        )
+    elif isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, DjangoPermissionDenied):
+        exc = exceptions.PermissionDenied()
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        errors = _field_errors(exc.detail)
+        fields = ", ".join(sorted(errors))
+        response.data = {"detail": f"Invalid input: {fields}.", "errors": errors}
+    elif isinstance(exc, exceptions.ParseError):
+        response.data = {"detail": str(exc.detail), "errors": {}}
+    elif isinstance(response.data, dict) and "detail" in response.data:
+        response.data = {"detail": str(response.data["detail"]), "errors": {}}
+    return response
+
+
+def error_response(detail: str, http_status: int = status.HTTP_400_BAD_REQUEST, **errors) -> Response:
+    return Response({"detail": detail, "errors": errors}, status=http_status)

@@ -1,0 +1,57 @@
+"""Shared fixtures: standing personas (alice, bob), authenticated clients, real loopback servers."""
+
+from __future__ import annotations
+
+import pytest
+from django.core.cache import cache
+from rest_framework.test import APIClient
+
+from apps.accounts.models import Scope, User
+from apps.accounts.services import api_key_create
+
+PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(autouse=True)
+def _fresh_cache():
+    """Throttling counters and other cache entries never leak from one test into the next."""
+    cache.clear()
+    yield
+
+
+def make_user(email: str, **extra) -> User:
+    return User.objects.create_user(email=email, password=PASSWORD, **extra)
+
+
+@pytest.fixture
+def alice(db) -> User:
+    return make_user("alice@example.com", full_name="Alice Adams")
+
+
+@pytest.fixture
+def bob(db) -> User:
+    return make_user("bob@example.com", full_name="Bob Brown")
+
+
+def client_for(user: User | None = None, *, scopes=(Scope.API, Scope.MCP)) -> APIClient:
+    """An API client that authenticates with a fresh API key of the user (none: anonymous)."""
+    client = APIClient()
+    if user is not None:
+        issued = api_key_create(user=user, name=f"test key {len(scopes)}", scopes=list(scopes))
+        client.credentials(HTTP_AUTHORIZATION=f"Bearer {issued.secret}")
+    return client
+
+
+@pytest.fixture
+def alice_client(alice) -> APIClient:
+    return client_for(alice)
+
+
+@pytest.fixture
+def bob_client(bob) -> APIClient:
+    return client_for(bob)
+
+
+@pytest.fixture
+def anon_client() -> APIClient:
+    return APIClient()
