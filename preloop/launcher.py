@@ -89,10 +89,16 @@ def single_instance():
 
 
 def django_setup() -> None:
+    """Load settings and apps; a configuration mistake ends the command with its message, not a traceback."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preloop.settings")
     import django
+    from django.core.exceptions import ImproperlyConfigured
 
-    django.setup()
+    try:
+        django.setup()
+    except ImproperlyConfigured as problem:
+        say(f"configuration error: {problem}")
+        sys.exit(2)
 
 
 def bootstrap(*, quiet: bool = False) -> None:
@@ -224,6 +230,7 @@ def main(argv: list[str] | None = None) -> None:
             bootstrap()
         return
     if command in ROLES:
+        django_setup()  # fail here, with a clear message, rather than inside daphne or Dramatiq
         os.execv(sys.executable, role_command(command))
     if command == "manage":
         with embedded_services(DATA_DIR):
