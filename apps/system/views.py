@@ -1,12 +1,12 @@
-"""Liveness and readiness probes for load balancers and Kubernetes."""
+"""Liveness and readiness probes for load balancers and Kubernetes (served by ProbeMiddleware)."""
 
-from asgiref.sync import sync_to_async
 from django.conf import settings
 from django.db import connection
 from django.http import JsonResponse
+from redis import Redis
 
 
-async def healthz(request):
+def healthz(request):
     """The process is up and serving."""
     return JsonResponse({"status": "ok"})
 
@@ -16,27 +16,23 @@ def _database_ok() -> bool:
         with connection.cursor() as cursor:
             cursor.execute("SELECT 1")
         return True
-    except Exception:
+    except Exception:  # noqa: BLE001 - any failure means not ready
         return False
 
 
-async def _redis_ok() -> bool:
-    from redis.asyncio import Redis
-
-    client = Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2)
+def _redis_ok() -> bool:
     try:
-        return bool(await client.ping())
-    except Exception:
+        with Redis.from_url(settings.REDIS_URL, socket_timeout=2, socket_connect_timeout=2) as client:
+            return bool(client.ping())
+    except Exception:  # noqa: BLE001 - any failure means not ready
         return False
-    finally:
-        await client.aclose()
 
 
-async def readyz(request):
+def readyz(request):
     """The database and Redis answer: this process can serve requests."""
     checks = {
-        "database": "ok" if await sync_to_async(_database_ok)() else "unreachable",
-        "redis": "ok" if await _redis_ok() else "unreachable",
+        "database": "ok" if _database_ok() else "unreachable",
+        "redis": "ok" if _redis_ok() else "unreachable",
     }
     ready = all(value == "ok" for value in checks.values())
     return JsonResponse({"status": "ok" if ready else "unavailable", "checks": checks}, status=200 if ready else 503)

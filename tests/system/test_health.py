@@ -21,3 +21,10 @@ def test_readyz_is_unavailable_when_redis_is_unreachable(client, tmp_path):
         response = client.get("/readyz")
     assert response.status_code == 503
     assert response.json()["checks"] == {"database": "ok", "redis": "unreachable"}
+
+
+def test_probes_answer_any_host_name_as_kubernetes_sends_the_pod_ip(client, settings):
+    settings.ALLOWED_HOSTS = ["preloop.example.com"]
+    assert client.get("/healthz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/readyz", HTTP_HOST="10.1.2.3:8000").status_code == 200
+    assert client.get("/api/v1/auth/me", HTTP_HOST="10.1.2.3:8000").status_code == 400
