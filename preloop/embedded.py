@@ -6,10 +6,12 @@ running on the same folder (from a launcher that was killed) is reused rather th
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import os
 import signal
 import subprocess
+import tempfile
 import time
 import warnings
 from dataclasses import dataclass
@@ -18,6 +20,7 @@ from pathlib import Path
 log = logging.getLogger("preloop.embedded")
 
 DATABASE_NAME = "preloop"
+UNIX_SOCKET_PATH_LIMIT = 100
 
 
 @dataclass
@@ -75,7 +78,12 @@ class EmbeddedRedis:
 
     @property
     def socket_path(self) -> Path:
-        return self.directory / "redis.sock"
+        path = self.directory / "redis.sock"
+        if len(str(path)) < UNIX_SOCKET_PATH_LIMIT:
+            return path
+        # Unix socket paths are limited to ~107 bytes: deep checkouts get a short stand-in under /tmp.
+        digest = hashlib.sha256(str(self.directory).encode()).hexdigest()[:12]
+        return Path(tempfile.gettempdir()) / f"preloop-redis-{digest}.sock"
 
     @property
     def pidfile(self) -> Path:

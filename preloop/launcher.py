@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import fcntl
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -197,7 +198,15 @@ def run_all() -> int:
 
 
 def run_tests(pytest_args: list[str]) -> int:
-    test_dir = DATA_DIR / "test"
+    # Each run gets its own throw-away servers, so runs side by side never stop each other's.
+    test_dir = DATA_DIR / "test" / f"run-{os.getpid()}"
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, test_dir, ignore_errors=True)
+        return _run_tests_in(test_dir, pytest_args)
+
+
+def _run_tests_in(test_dir: Path, pytest_args: list[str]) -> int:
+    test_dir.mkdir(parents=True, exist_ok=True)
     with embedded_services(test_dir, persistent=False, owner=True):
         django_setup()
         from apps.system.database import DatabaseNotReady, database_check

@@ -42,7 +42,7 @@ def user_create(*, email: str, password: str, username: str = "", full_name: str
     errors: dict[str, list[str]] = {}
     if User.objects.filter(email__iexact=email).exists():
         errors["email"] = ["A user with this email address already exists."]
-    if User.objects.filter(username__iexact=username).exists():
+    elif User.objects.filter(username__iexact=username).exists():
         errors["username"] = ["A user with this username already exists."]
     candidate = User(email=email, username=username, full_name=full_name)
     try:

@@ -6,6 +6,7 @@ from django.contrib.auth import login, logout
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import ValidationError
 from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.views.decorators.http import require_POST
 
 from apps.accounts import selectors as account_selectors
@@ -41,7 +42,10 @@ def login_view(request):
         else:
             login(request, user, backend=BACKEND)
             next_url = request.GET.get("next", "")
-            return redirect(next_url if next_url.startswith("/") and not next_url.startswith("//") else "/")
+            safe = url_has_allowed_host_and_scheme(
+                next_url, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+            )
+            return redirect(next_url if safe else "/")
     return render(request, "console/login.html", {"form": form}, status=status)
 
 
