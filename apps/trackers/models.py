@@ -57,13 +57,12 @@ class Tracker(models.Model):
             raise ValidationError({"api_token": ["This field may not be blank."]})
 
 
-class Organization(models.Model):
-    """A GitHub organization/user, GitLab group or Jira site, as the tracker names it."""
+class TrackerContainer(models.Model):
+    """What organizations and projects share: the tracker's own identifier and local settings."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="organizations")
     name = models.CharField(max_length=200)
-    identifier = models.CharField(max_length=300, help_text="The tracker's own id or path, e.g. `acme`.")
+    identifier = models.CharField(max_length=300, help_text="The tracker's own id, path or key, e.g. `acme`.")
     description = models.TextField(blank=True)
     is_active = models.BooleanField(default=True)
     settings = models.JSONField(default=dict, blank=True)
@@ -71,35 +70,32 @@ class Organization(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
+        abstract = True
         ordering = ["name"]
-        constraints = [
-            models.UniqueConstraint(fields=["tracker", "identifier"], name="trackers_org_tracker_identifier_unique")
-        ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class Project(models.Model):
+class Organization(TrackerContainer):
+    """A GitHub organization/user, GitLab group or Jira site, as the tracker names it."""
+
+    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="organizations")
+
+    class Meta(TrackerContainer.Meta):
+        constraints = [
+            models.UniqueConstraint(fields=["tracker", "identifier"], name="trackers_org_tracker_identifier_unique")
+        ]
+
+
+class Project(TrackerContainer):
     """A repository (GitHub), project (GitLab) or project key (Jira)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
-    name = models.CharField(max_length=200)
-    identifier = models.CharField(max_length=300, help_text="The tracker's own id, path or key, e.g. `api`.")
-    description = models.TextField(blank=True)
-    is_active = models.BooleanField(default=True)
-    settings = models.JSONField(default=dict, blank=True)
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
 
-    class Meta:
-        ordering = ["name"]
+    class Meta(TrackerContainer.Meta):
         constraints = [
             models.UniqueConstraint(
                 fields=["organization", "identifier"], name="trackers_project_org_identifier_unique"
             )
         ]
-
-    def __str__(self) -> str:
-        return self.name

@@ -31,32 +31,28 @@ class TrackerInputSerializer(serializers.Serializer):
     is_active = serializers.BooleanField(required=False)
 
 
-class OrganizationSerializer(serializers.ModelSerializer):
-    tracker_id = serializers.UUIDField(read_only=True)
-
-    class Meta:
-        model = Organization
-        fields = [
-            "id",
-            "tracker_id",
-            "name",
-            "identifier",
-            "description",
-            "is_active",
-            "settings",
-            "created_at",
-            "updated_at",
-        ]
-        read_only_fields = fields
+CONTAINER_FIELDS = ["name", "identifier", "description", "is_active", "settings", "created_at", "updated_at"]
 
 
-class OrganizationInputSerializer(serializers.Serializer):
-    tracker_id = serializers.UUIDField(help_text="Cannot be changed after creation.")
+class ContainerInputSerializer(serializers.Serializer):
     name = serializers.CharField(max_length=200)
     identifier = serializers.CharField(max_length=300)
     description = serializers.CharField(required=False, allow_blank=True)
     is_active = serializers.BooleanField(required=False)
     settings = serializers.JSONField(required=False)
+
+
+class OrganizationSerializer(serializers.ModelSerializer):
+    tracker_id = serializers.UUIDField(read_only=True)
+
+    class Meta:
+        model = Organization
+        fields = ["id", "tracker_id", *CONTAINER_FIELDS]
+        read_only_fields = fields
+
+
+class OrganizationInputSerializer(ContainerInputSerializer):
+    tracker_id = serializers.UUIDField(help_text="Cannot be changed after creation.")
 
 
 class ProjectSerializer(serializers.ModelSerializer):
@@ -65,25 +61,9 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = [
-            "id",
-            "organization_id",
-            "tracker_id",
-            "name",
-            "identifier",
-            "description",
-            "is_active",
-            "settings",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "organization_id", "tracker_id", *CONTAINER_FIELDS]
         read_only_fields = fields
 
 
-class ProjectInputSerializer(serializers.Serializer):
+class ProjectInputSerializer(ContainerInputSerializer):
     organization_id = serializers.UUIDField(help_text="Cannot be changed after creation.")
-    name = serializers.CharField(max_length=200)
-    identifier = serializers.CharField(max_length=300)
-    description = serializers.CharField(required=False, allow_blank=True)
-    is_active = serializers.BooleanField(required=False)
-    settings = serializers.JSONField(required=False)
