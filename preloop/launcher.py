@@ -134,17 +134,9 @@ def role_command(role: str) -> list[str]:
     if role == "worker":
         processes = os.environ.get("PRELOOP_WORKER_PROCESSES", "1")
         threads = os.environ.get("PRELOOP_WORKER_THREADS", "4")
-        return [
-            python,
-            str(BASE_DIR / "manage.py"),
-            "rundramatiq",
-            "--processes",
-            processes,
-            "--threads",
-            threads,
-        ]
+        return [python, "-m", "django", "rundramatiq", "--processes", processes, "--threads", threads]
     if role == "scheduler":
-        return [python, str(BASE_DIR / "manage.py"), "run_scheduler"]
+        return [python, "-m", "django", "run_scheduler"]
     raise ValueError(role)
 
 

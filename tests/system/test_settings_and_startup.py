@@ -154,3 +154,10 @@ def test_start_runs_everything_refuses_a_second_copy_and_stops_cleanly(short_dat
     again = run_preloop("migrate", base_env=env)
     assert again.returncode == 0, again.stdout + again.stderr
     assert "created the first admin" not in again.stdout  # the data survived the restart
+
+
+def test_roles_start_without_manage_py_so_an_installed_wheel_works():
+    from preloop.launcher import ROLES, role_command
+
+    for role in ROLES:
+        assert not any("manage.py" in part for part in role_command(role)), role
