@@ -12,7 +12,7 @@ from django.core import signing
 from django.core.exceptions import ValidationError
 from django.core.mail import send_mail
 from django.core.validators import validate_email
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.template.loader import render_to_string
 from django.utils import timezone
 
@@ -51,7 +51,13 @@ def user_create(*, email: str, password: str, username: str = "", full_name: str
         errors["password"] = list(error.messages)
     if errors:
         raise ValidationError(errors)
-    return User.objects.create_user(email=email, password=password, username=username, full_name=full_name, **extra)
+    try:
+        with transaction.atomic():
+            return User.objects.create_user(
+                email=email, password=password, username=username, full_name=full_name, **extra
+            )
+    except IntegrityError as error:  # a simultaneous sign-up took the address between check and insert
+        raise ValidationError({"email": ["A user with this email address already exists."]}) from error
 
 
 def user_register(*, email: str, password: str, username: str = "", full_name: str = "") -> User:
@@ -72,6 +78,13 @@ def first_admin_ensure(*, email: str = "", password: str = "") -> FirstAdmin | N
     if User.objects.filter(is_superuser=True).exists():
         return None
     email = normalize_email(email) or "admin@localhost"
+    existing = User.objects.filter(email__iexact=email).first()
+    if existing is not None:  # PRELOOP_ADMIN_EMAIL names an existing account: make it the admin
+        existing.is_staff = existing.is_superuser = True
+        if password:
+            existing.set_password(password)
+        existing.save()
+        return FirstAdmin(email=existing.email, generated_password=None)
     generated = None
     if not password:
         generated = password = secrets.token_urlsafe(12)

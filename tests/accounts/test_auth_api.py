@@ -147,3 +147,29 @@ class TestRegistration:
         )
         assert response.status_code == 400
         assert "email" in response.json()["errors"]
+
+
+class TestFirstAdmin:
+    def test_it_creates_one_admin_with_a_generated_password_once(self, db):
+        from apps.accounts.services import first_admin_ensure
+
+        created = first_admin_ensure()
+        assert created.email == "admin@localhost" and len(created.generated_password) >= 16
+        from apps.accounts.models import User
+
+        assert User.objects.get(email="admin@localhost").check_password(created.generated_password)
+        assert first_admin_ensure() is None
+
+    def test_it_uses_the_configured_email_and_password(self, anon_client, db):
+        from apps.accounts.services import first_admin_ensure
+
+        created = first_admin_ensure(email="Root@Example.com", password=PASSWORD)
+        assert created.email == "root@example.com" and created.generated_password is None
+        assert token_for(anon_client, username="root@example.com", password=PASSWORD).status_code == 200
+
+    def test_it_promotes_an_existing_account_named_by_the_settings(self, alice):
+        from apps.accounts.services import first_admin_ensure
+
+        assert first_admin_ensure(email="alice@example.com").generated_password is None
+        alice.refresh_from_db()
+        assert alice.is_superuser and alice.is_staff and alice.check_password(PASSWORD)
