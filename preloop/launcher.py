@@ -244,5 +244,10 @@ def main(argv: list[str] | None = None) -> None:
     sys.exit(2)
 
 
+def sync_main() -> None:
+    """`preloop-sync scan all`: the sync command with the embedded services started when needed."""
+    main(["manage", "sync", *sys.argv[1:]])
+
+
 if __name__ == "__main__":
     main()

@@ -1,6 +1,6 @@
 from django.contrib import admin
 
-from apps.issues.models import Comment, Issue
+from apps.issues.models import Comment, Issue, IssueEvent
 
 
 class CommentInline(admin.TabularInline):
@@ -13,8 +13,16 @@ class CommentInline(admin.TabularInline):
 @admin.register(Issue)
 class IssueAdmin(admin.ModelAdmin):
     list_display = ["key", "title", "project", "state", "status", "priority", "updated_at_tracker"]
-    list_filter = ["state"]
+    list_filter = ["state", "deleted_at"]
     search_fields = ["key", "title"]
     list_select_related = ["project"]
     inlines = [CommentInline]
     readonly_fields = ["raw"]
+
+
+@admin.register(IssueEvent)
+class IssueEventAdmin(admin.ModelAdmin):
+    list_display = ["created_at", "kind", "source", "issue", "owner"]
+    list_filter = ["kind", "source"]
+    list_select_related = ["issue", "owner"]
+    readonly_fields = ["owner", "issue", "kind", "source", "changes", "created_at"]

@@ -35,6 +35,9 @@ class Issue(models.Model):
     updated_at_tracker = models.DateTimeField(null=True, blank=True)
     closed_at = models.DateTimeField(null=True, blank=True)
     raw = models.JSONField(default=dict, blank=True, help_text="The tracker's payload as last received.")
+    deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the tracker stopped having it.")
+    moved_to = models.CharField(max_length=1000, blank=True, help_text="Where the tracker says it moved.")
+    last_seen_at = models.DateTimeField(null=True, blank=True, help_text="Last full sync that listed it.")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -77,3 +80,53 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.external_id} on {self.issue.key}"
+
+
+class IssueEventKind(models.TextChoices):
+    CREATED = "created", "Created"
+    UPDATED = "updated", "Updated"
+    CLOSED = "closed", "Closed"
+    REOPENED = "reopened", "Reopened"
+    LABELLED = "labelled", "Labels changed"
+    COMMENTED = "commented", "Commented"
+    DELETED = "deleted", "Deleted"
+    MOVED = "moved", "Moved"
+
+
+class ChangeSource(models.TextChoices):
+    SYNC = "sync", "Sync"
+    WEBHOOK = "webhook", "Webhook"
+    PRELOOP = "preloop", "Preloop"
+
+
+class IssueEvent(models.Model):
+    """One stored change to an issue (the transactional outbox its consumers read from)."""
+
+    id = models.BigAutoField(primary_key=True)
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=IssueEventKind.choices)
+    source = models.CharField(max_length=20, choices=ChangeSource.choices)
+    changes = models.JSONField(default=dict, blank=True, help_text="{field: [old, new]}; for comments the comment.")
+    created_at = models.DateTimeField(auto_now_add=True, db_index=True)
+
+    class Meta:
+        ordering = ["id"]
+
+    def __str__(self) -> str:
+        return f"{self.kind} {self.issue_id} ({self.source})"
+
+
+class IssueEventDelivery(models.Model):
+    """A consumer has handled an event; consumers are idempotent per (event, consumer)."""
+
+    id = models.BigAutoField(primary_key=True)
+    event = models.ForeignKey(IssueEvent, on_delete=models.CASCADE, related_name="deliveries")
+    consumer = models.CharField(max_length=50)
+    delivered_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["event", "consumer"], name="issues_event_delivery_unique")]
+
+    def __str__(self) -> str:
+        return f"{self.consumer} handled event {self.event_id}"

@@ -5,6 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
+from django.conf import settings
+
 
 @dataclass(frozen=True)
 class PeriodicJob:
@@ -22,7 +24,9 @@ class PeriodicJob:
 
 
 PERIODIC_JOBS: list[PeriodicJob] = [
+    PeriodicJob("version_check", 24 * 3600, "apps.system.tasks.version_check", run_at_start=True),
     PeriodicJob(
-        "version_check", interval_seconds=24 * 3600, actor_path="apps.system.tasks.version_check", run_at_start=True
+        "trackers_sync", settings.SYNC_INTERVAL_SECONDS, "apps.trackers.tasks.trackers_sync_all", run_at_start=True
     ),
+    PeriodicJob("issue_events_sweep", 60, "apps.issues.tasks.issue_events_sweep"),
 ]

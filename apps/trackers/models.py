@@ -1,3 +1,4 @@
+import secrets
 import uuid
 
 from django.conf import settings
@@ -19,6 +20,17 @@ DEFAULT_TRACKER_URLS = {
 }
 
 
+class SyncStatus(models.TextChoices):
+    NEVER = "never", "Never synced"
+    RUNNING = "running", "Running"
+    OK = "ok", "OK"
+    ERROR = "error", "Error"
+
+
+def new_webhook_secret() -> str:
+    return secrets.token_urlsafe(32)
+
+
 class Tracker(models.Model):
     """A connection to one issue tracker account. Its token is encrypted at rest, never returned."""
 
@@ -30,6 +42,11 @@ class Tracker(models.Model):
     username = models.CharField(max_length=200, blank=True, help_text="Jira: the account email for API tokens.")
     api_token = EncryptedTextField()
     is_active = models.BooleanField(default=True)
+    webhook_secret = EncryptedTextField(default=new_webhook_secret)
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_sync_status = models.CharField(max_length=10, choices=SyncStatus.choices, default=SyncStatus.NEVER)
+    last_error = models.TextField(blank=True)
+    last_webhook_update = models.DateTimeField(null=True, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -89,9 +106,20 @@ class Organization(TrackerContainer):
 
 
 class Project(TrackerContainer):
-    """A repository (GitHub), project (GitLab) or project key (Jira)."""
+    """A repository (GitHub), project (GitLab) or project key (Jira), with where its sync stands."""
 
     organization = models.ForeignKey(Organization, on_delete=models.CASCADE, related_name="projects")
+    external_id = models.CharField(max_length=100, blank=True)
+    url = models.URLField(max_length=1000, blank=True)
+    issues_synced_until = models.DateTimeField(
+        null=True, blank=True, help_text="The newest issue change stored; incremental sync starts here."
+    )
+    comments_synced_until = models.DateTimeField(null=True, blank=True)
+    full_sync_started_at = models.DateTimeField(
+        null=True, blank=True, help_text="Set while a full sync runs, so an interrupted one resumes."
+    )
+    last_synced_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
 
     class Meta(TrackerContainer.Meta):
         constraints = [
@@ -99,3 +127,22 @@ class Project(TrackerContainer):
                 fields=["organization", "identifier"], name="trackers_project_org_identifier_unique"
             )
         ]
+
+
+class WebhookDelivery(models.Model):
+    """A webhook delivery already processed, so a redelivery changes nothing."""
+
+    id = models.BigAutoField(primary_key=True)
+    tracker = models.ForeignKey(Tracker, on_delete=models.CASCADE, related_name="webhook_deliveries")
+    delivery_id = models.CharField(max_length=200)
+    event = models.CharField(max_length=100)
+    received_at = models.DateTimeField(auto_now_add=True)
+    outcome = models.CharField(max_length=200, blank=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["tracker", "delivery_id"], name="trackers_webhook_delivery_unique")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.event} {self.delivery_id}"

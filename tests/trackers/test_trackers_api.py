@@ -12,6 +12,7 @@ pytestmark = pytest.mark.django_db
 class TestTrackers(OwnedResourceContract):
     collection = "/api/v1/trackers"
     required_fields = ("name", "tracker_type", "api_token")
+    shown_once_fields = ("webhook_secret",)
 
     def make(self, user):
         return tracker_for(user)

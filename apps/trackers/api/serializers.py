@@ -5,21 +5,32 @@ from apps.trackers.models import Organization, Project, Tracker, TrackerType
 
 class TrackerSerializer(serializers.ModelSerializer):
     api_token_hint = serializers.CharField(read_only=True, help_text="The token's last characters; never the token.")
+    webhook_url = serializers.SerializerMethodField(help_text="Where the tracker should send webhook deliveries.")
 
     class Meta:
         model = Tracker
-        fields = [
-            "id",
-            "name",
-            "tracker_type",
-            "url",
-            "username",
-            "api_token_hint",
-            "is_active",
-            "created_at",
-            "updated_at",
-        ]
+        fields = ["id", "name", "tracker_type", "url", "username", "api_token_hint", "is_active", "webhook_url",
+                  "last_synced_at", "last_sync_status", "last_error", "last_webhook_update", "created_at",
+                  "updated_at"]  # fmt: skip
         read_only_fields = fields
+
+    def get_webhook_url(self, tracker) -> str:
+        from apps.trackers.services import tracker_webhook_url
+
+        return tracker_webhook_url(tracker)
+
+
+class TrackerCreatedSerializer(TrackerSerializer):
+    webhook_secret = serializers.CharField(help_text="Shown only in this response; rotate it to see a new one.")
+
+    class Meta(TrackerSerializer.Meta):
+        fields = [*TrackerSerializer.Meta.fields, "webhook_secret"]
+        read_only_fields = fields
+
+
+class WebhookSecretSerializer(serializers.Serializer):
+    webhook_url = serializers.CharField()
+    webhook_secret = serializers.CharField(help_text="Shown only in this response.")
 
 
 class TrackerInputSerializer(serializers.Serializer):
@@ -61,9 +72,44 @@ class ProjectSerializer(serializers.ModelSerializer):
 
     class Meta:
         model = Project
-        fields = ["id", "organization_id", "tracker_id", *CONTAINER_FIELDS]
+        fields = ["id", "organization_id", "tracker_id", *CONTAINER_FIELDS, "external_id", "url",
+                  "issues_synced_until", "last_synced_at", "last_error"]  # fmt: skip
         read_only_fields = fields
 
 
 class ProjectInputSerializer(ContainerInputSerializer):
     organization_id = serializers.UUIDField(help_text="Cannot be changed after creation.")
+
+
+class ConnectionTestInputSerializer(serializers.Serializer):
+    tracker_id = serializers.UUIDField(required=False, help_text="A saved tracker; or give the tracker's fields.")
+    tracker_type = serializers.ChoiceField(choices=TrackerType.choices, required=False)
+    url = serializers.URLField(max_length=500, required=False, allow_blank=True)
+    username = serializers.CharField(max_length=200, required=False, allow_blank=True)
+    api_token = serializers.CharField(required=False, write_only=True)
+    organization = serializers.CharField(required=False, allow_blank=True, help_text="e.g. `acme`")
+    project = serializers.CharField(required=False, allow_blank=True, help_text="e.g. `api` or `PROJ`")
+
+
+class ConnectionTestResultSerializer(serializers.Serializer):
+    success = serializers.BooleanField()
+    message = serializers.CharField()
+    problem = serializers.CharField(help_text="When it failed: authentication, permission, not_found, rate_limited, …")
+    account = serializers.CharField()
+    scopes = serializers.ListField(child=serializers.CharField())
+    project_name = serializers.CharField()
+    issue_count = serializers.IntegerField(allow_null=True)
+
+
+class SyncRequestSerializer(serializers.Serializer):
+    full = serializers.BooleanField(default=False, help_text="Re-read everything and detect deleted issues.")
+
+
+class WebhookRegistrationSerializer(serializers.Serializer):
+    registered = serializers.BooleanField()
+    hook_id = serializers.CharField()
+    url = serializers.CharField()
+
+
+class WebhookResultSerializer(serializers.Serializer):
+    detail = serializers.CharField()

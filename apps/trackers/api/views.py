@@ -1,15 +1,18 @@
 from drf_spectacular.utils import extend_schema, extend_schema_view
-from rest_framework import exceptions
+from rest_framework import exceptions, status
+from rest_framework.response import Response
 
 from apps.trackers import selectors, services
 from apps.trackers.api import serializers
 from preloop.api.resources import ResourceViewSet, owned_or_field_error
 
 
-def _crud_schema(tag: str, output, input_serializer, noun: str):
+def _crud_schema(tag: str, output, input_serializer, noun: str, created=None):
     return extend_schema_view(
         list=extend_schema(tags=[tag], summary=f"List your {noun}s"),
-        create=extend_schema(tags=[tag], request=input_serializer, responses={201: output}, summary=f"Create a {noun}"),
+        create=extend_schema(
+            tags=[tag], request=input_serializer, responses={201: created or output}, summary=f"Create a {noun}"
+        ),
         retrieve=extend_schema(tags=[tag], summary=f"Get a {noun}"),
         update=extend_schema(
             tags=[tag],
@@ -26,7 +29,13 @@ def _immutable(data: dict, field: str) -> None:
         raise exceptions.ValidationError({field: ["Cannot be changed after creation."]})
 
 
-@_crud_schema("trackers", serializers.TrackerSerializer, serializers.TrackerInputSerializer, "tracker")
+@_crud_schema(
+    "trackers",
+    serializers.TrackerSerializer,
+    serializers.TrackerInputSerializer,
+    "tracker",
+    created=serializers.TrackerCreatedSerializer,
+)
 class TrackerViewSet(ResourceViewSet):
     output_serializer_class = serializers.TrackerSerializer
     input_serializer_class = serializers.TrackerInputSerializer
@@ -37,6 +46,12 @@ class TrackerViewSet(ResourceViewSet):
 
     def perform_create(self, data):
         return services.tracker_create(owner=self.request.user, **data)
+
+    def create(self, request, *args, **kwargs):
+        """The webhook secret is shown in this response only."""
+        tracker = self.perform_create(self._validated(request, partial=False))
+        body = serializers.TrackerCreatedSerializer(tracker, context=self.get_serializer_context()).data
+        return Response(body, status=status.HTTP_201_CREATED)
 
     def perform_update(self, instance, data):
         return services.tracker_update(tracker=instance, **data)

@@ -1,0 +1,1 @@
+"""Tracker API clients: one interface, one module per tracker."""
