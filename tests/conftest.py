@@ -93,3 +93,6 @@ def smtp_server(settings):
     settings.EMAIL_USE_TLS = False
     yield inbox
     controller.stop()
+
+
+from tests.fakes.fixtures import fake_github, fake_gitlab  # noqa: E402, F401 - fixtures

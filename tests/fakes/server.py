@@ -7,6 +7,7 @@ import re
 import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from urllib.parse import parse_qs, urlsplit
 
@@ -92,7 +93,8 @@ class FakeServer:
 
         self._server = ThreadingHTTPServer(("127.0.0.1", 0), RequestHandler)
         self._server.daemon_threads = True
-        threading.Thread(target=self._server.serve_forever, daemon=True).start()
+        # A short poll interval: stop() waits for the serving loop to notice, 0.5 s per fake by default.
+        threading.Thread(target=self._server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
         return self
 
     def stop(self) -> None:
@@ -175,3 +177,49 @@ class FakeServer:
             handler.send_header(name, value)
         handler.end_headers()
         handler.wfile.write(payload)
+
+
+class FakeClock:
+    """Timestamps for seeded and API-made changes: real UTC now unless `set`; `advance` moves it; `tick` never repeats.
+
+    Every write of a fake takes `tick()`, so two writes never share a timestamp even at the API's resolution
+    (whole seconds on GitHub, milliseconds on GitLab) and tests can rely on updated_at ordering.
+    """
+
+    def __init__(self, resolution: timedelta = timedelta(seconds=1)) -> None:
+        self.resolution = resolution
+        self._frozen: datetime | None = None
+        self._offset = timedelta(0)
+        self._last: datetime | None = None
+        self._lock = threading.Lock()
+
+    def now(self) -> datetime:
+        base = self._frozen if self._frozen is not None else datetime.now(UTC)
+        moment = base + self._offset
+        return moment - (moment - datetime.min.replace(tzinfo=UTC)) % self.resolution
+
+    def set(self, when: datetime | str) -> None:
+        """Freeze "now" at `when` (aware datetime or ISO 8601 string); `advance` still moves it."""
+        if isinstance(when, str):
+            when = datetime.fromisoformat(when.replace("Z", "+00:00"))
+        with self._lock:
+            self._frozen, self._offset = when.astimezone(UTC), timedelta(0)
+
+    def advance(self, seconds: float) -> None:
+        with self._lock:
+            self._offset += timedelta(seconds=seconds)
+
+    def observe(self, when: datetime) -> None:
+        """A timestamp written explicitly (seeding): later ticks come after it."""
+        with self._lock:
+            if self._last is None or when > self._last:
+                self._last = when
+
+    def tick(self) -> datetime:
+        """The timestamp of one write: now, or one resolution step after the previous write if that is later."""
+        with self._lock:
+            moment = self.now()
+            if self._last is not None and moment <= self._last:
+                moment = self._last + self.resolution
+            self._last = moment
+            return moment

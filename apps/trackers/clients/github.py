@@ -38,11 +38,14 @@ class GitHubClient(HttpTrackerClient):
             return 60.0
         return None
 
+    def is_rate_limited(self, response: httpx2.Response) -> bool:
+        return response.status_code in (403, 429) and (
+            response.headers.get("X-RateLimit-Remaining") == "0" or "rate limit" in response.text.lower()
+        )
+
     def describe_error(self, response: httpx2.Response, context: str) -> str | None:
         scopes = response.headers.get("X-OAuth-Scopes")
-        if response.status_code in (403, 429) and (
-            response.headers.get("X-RateLimit-Remaining") == "0" or "rate limit" in response.text.lower()
-        ):
+        if self.is_rate_limited(response):
             reset = response.headers.get("X-RateLimit-Reset")
             when = f" (resets at {datetime.fromtimestamp(int(reset), UTC):%H:%M} UTC)" if reset else ""
             return f"GitHub rate limit reached for {context or 'this token'}{when}; sync resumes later."
@@ -95,6 +98,9 @@ class GitHubClient(HttpTrackerClient):
             url, params = f"/orgs/{organization}/repos", {"per_page": PAGE_SIZE}
         for page in self._pages(url, context=organization, params=params):
             for repo in page:
+                owner = (repo.get("owner") or {}).get("login", organization)
+                if owner.lower() != organization.lower():  # /user/repos may include others' repositories
+                    continue
                 if repo.get("has_issues", True) and not repo.get("archived", False):
                     yield base.RemoteProject(
                         organization_identifier=organization, identifier=repo["name"], name=repo["full_name"],

@@ -50,7 +50,11 @@ class HttpTrackerClient(base.TrackerClient):
 
     # --- requests -----------------------------------------------------------------------
     def rate_limit_wait(self, response: httpx2.Response) -> float | None:
+        """Seconds to wait before retrying a response the tracker uses to say "slow down" (besides 429)."""
         return None
+
+    def is_rate_limited(self, response: httpx2.Response) -> bool:
+        return False
 
     def request(self, method: str, url: str, *, context: str = "", **options) -> httpx2.Response:
         """Send with retries; a final error status becomes a TrackerError naming `context`."""
@@ -118,6 +122,10 @@ class HttpTrackerClient(base.TrackerClient):
         where = self._for(context)
         specific = self.describe_error(response, context)
         label = self.tracker_label
+        if status == 429 or self.is_rate_limited(response):
+            wait = http.retry_after_seconds(response)
+            message = f"{label} rate limit reached{where}; try again later."
+            return base.TrackerRateLimited(specific or message, status_code=status, retry_after=wait)
         if status == 401:
             message = f"{label} rejected the token{where}: it is wrong, expired or revoked."
             return base.TrackerAuthError(specific or message, status_code=status)
@@ -132,10 +140,6 @@ class HttpTrackerClient(base.TrackerClient):
         if status in (400, 409, 422):
             message = f"{label} rejected the request{where}: {detail}"
             return base.TrackerValidationError(specific or message, status_code=status)
-        if status == 429:
-            wait = http.retry_after_seconds(response)
-            message = f"{label} rate limit reached{where}; try again later."
-            return base.TrackerRateLimited(specific or message, status_code=status, retry_after=wait)
         return base.TrackerUnavailable(
             specific or f"{label} failed{where} (HTTP {status}): {detail}", status_code=status
         )
