@@ -96,3 +96,4 @@ def smtp_server(settings):
 
 
 from tests.fakes.fixtures import fake_github, fake_gitlab  # noqa: E402, F401 - fixtures
+from tests.fakes.jira_fixtures import fake_jira_cloud, fake_jira_server  # noqa: E402, F401 - fixtures

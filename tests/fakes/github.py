@@ -333,12 +333,14 @@ class FakeGitHub(FakeServer):
         """Headers and body of a delivery as GitHub's Hookshot sends it (signature headers only with a secret)."""
         body = json.dumps(payload, separators=(",", ":")).encode()
         repository = payload.get("repository") or {}
+        with self.lock:
+            hook_id = self._hook_id_for(repository.get("id"))
         headers = {
             "Content-Type": "application/json",
             "User-Agent": "GitHub-Hookshot/7c3e8c1",
             "X-GitHub-Event": event,
             "X-GitHub-Delivery": delivery_id or str(uuid.uuid4()),
-            "X-GitHub-Hook-ID": str(self._hook_id_for(repository.get("id"))),
+            "X-GitHub-Hook-ID": str(hook_id),
             "X-GitHub-Hook-Installation-Target-ID": str(repository.get("id", 0)),
             "X-GitHub-Hook-Installation-Target-Type": "repository",
         }

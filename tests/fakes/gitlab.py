@@ -1169,6 +1169,7 @@ class FakeGitLab(FakeServer):
             ("GET", "/api/v4/user", self._get_current_user, "user"),
             ("GET", "/api/v4/users", self._list_users, "user"),
             ("GET", r"/api/v4/users/(?P<user_id>\d+)", self._get_user, "user"),
+            ("GET", r"/api/v4/users/(?P<user>[^/]+)/projects", self._list_user_projects, "read"),
             ("GET", "/api/v4/personal_access_tokens/self", self._get_token, "any"),
             ("GET", "/api/v4/groups", self._list_groups, "read"),
             ("GET", r"/api/v4/groups/(?P<group>[^/]+)", self._get_group, "read"),
@@ -1302,6 +1303,14 @@ class FakeGitLab(FakeServer):
             return False
 
         projects = [p for p in self._projects.values() if inside(p) and self._can_see_project(p)]
+        return self._list_of_projects(request, projects)
+
+    def _list_user_projects(self, request: Request) -> Response:
+        ref = unquote(request.params["user"])
+        user = next((u for u in self._users.values() if str(u.id) == ref or u.username.lower() == ref.lower()), None)
+        if user is None:
+            return Response(404, {"message": "404 User Not Found"})
+        projects = [p for p in self._projects.values() if p.namespace is user and self._can_see_project(p)]
         return self._list_of_projects(request, projects)
 
     def _list_projects(self, request: Request) -> Response:

@@ -1,4 +1,7 @@
-"""The GitHub and GitLab fakes answer like the real APIs on what sync clients depend on."""
+"""The GitHub and GitLab fakes answer like the real APIs on what sync clients depend on.
+
+The `fake_github` and `fake_gitlab` fixtures come from tests/fakes/fixtures.py through tests/conftest.py.
+"""
 
 from __future__ import annotations
 
@@ -14,8 +17,6 @@ import httpx2
 
 from tests.fakes.github import FakeGitHub
 from tests.fakes.gitlab import MAINTAINER, REPORTER, FakeGitLab
-
-pytest_plugins = ["tests.fakes.fixtures"]
 
 
 def github_client(fake: FakeGitHub, token: str = "ghp_testtoken") -> httpx2.Client:

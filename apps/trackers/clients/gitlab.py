@@ -84,7 +84,7 @@ class GitLabClient(HttpTrackerClient):
     def list_projects(self, organization: str) -> Iterator[base.RemoteProject]:
         user = self.get_json(f"{API}/user", context="the token")
         if organization.lower() == user["username"].lower():
-            url, params = f"{API}/users/{user['id']}/projects", {"per_page": PAGE_SIZE}
+            url, params = f"{API}/projects", {"owned": "true", "membership": "true", "per_page": PAGE_SIZE}
         else:
             url = f"{API}/groups/{encoded(organization)}/projects"
             params = {"include_subgroups": "true", "per_page": PAGE_SIZE}

@@ -30,8 +30,20 @@ class JiraClient(HttpTrackerClient):
 
     def __init__(self, *, cloud: bool | None = None, **options):
         super().__init__(**options)
-        self.cloud = is_cloud_url(self.base_url) if cloud is None else cloud
-        self.api = "/rest/api/3" if self.cloud else "/rest/api/2"
+        if cloud is not None:
+            self.__dict__["cloud"] = cloud
+
+    @cached_property
+    def cloud(self) -> bool:
+        """Cloud speaks REST v3 with ADF; Server / Data Center v2 with wiki markup. Jira says which it is."""
+        if is_cloud_url(self.base_url):
+            return True
+        info = self.get_json("/rest/api/2/serverInfo", context="the site")
+        return info.get("deploymentType", "").lower() == "cloud"
+
+    @property
+    def api(self) -> str:
+        return "/rest/api/3" if self.cloud else "/rest/api/2"
 
     def auth_options(self) -> dict:
         if self.username:  # Cloud: account email + API token; Server: user name + password
