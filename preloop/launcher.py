@@ -212,6 +212,26 @@ def _run_tests_in(test_dir: Path, pytest_args: list[str]) -> int:
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
 
 
+def run_benchmark(args: list[str]) -> int:
+    """`preloop bench NAME [ARGS]`: benchmarks/NAME.py on throw-away embedded services, migrated."""
+    if not args:
+        names = sorted(path.stem for path in (BASE_DIR / "benchmarks").glob("*.py"))
+        print(f"usage: ./start.sh bench NAME [ARGS]   (NAME: {', '.join(names)})", file=sys.stderr)
+        return 2
+    script = BASE_DIR / "benchmarks" / f"{args[0]}.py"
+    if not script.exists():
+        print(f"no benchmark {args[0]!r} in {script.parent}", file=sys.stderr)
+        return 2
+    bench_dir = DATA_DIR / "bench" / f"run-{os.getpid()}"
+    with ExitStack() as cleanup:
+        cleanup.callback(shutil.rmtree, bench_dir, ignore_errors=True)
+        bench_dir.mkdir(parents=True, exist_ok=True)
+        with embedded_services(bench_dir, persistent=False, owner=True):
+            bootstrap(quiet=True)
+            env = {**os.environ, "DISABLE_VERSION_CHECK": "true", "LOG_LEVEL": "WARNING"}
+            return subprocess.call([sys.executable, str(script), *args[1:]], cwd=BASE_DIR, env=env)
+
+
 def main(argv: list[str] | None = None) -> None:
     args = list(sys.argv[1:] if argv is None else argv)
     command = args.pop(0) if args else "start"
@@ -233,6 +253,8 @@ def main(argv: list[str] | None = None) -> None:
     if command in ROLES:
         django_setup()  # fail here, with a clear message, rather than inside daphne or Dramatiq
         os.execv(sys.executable, role_command(command))
+    if command == "bench":
+        sys.exit(run_benchmark(args))
     if command == "manage":
         with embedded_services(DATA_DIR):
             django_setup()

@@ -129,6 +129,11 @@ DATABASES = {
 }
 DATABASES["default"].setdefault("CONN_MAX_AGE", env.int("DATABASE_CONN_MAX_AGE", default=0))
 DATABASES["default"]["CONN_HEALTH_CHECKS"] = True
+# Server-side parameter binding: psycopg then sends values as they are instead of quoting each one into
+# the SQL text in Python, which made bulk upserts of synced issues several times slower (measured).
+DATABASES["default"].setdefault("OPTIONS", {}).setdefault(
+    "server_side_binding", env.bool("DATABASE_SERVER_SIDE_BINDING", default=True)
+)
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
 REDIS_URL = env.str("REDIS_URL", default=EmbeddedRedis(DATA_DIR / "redis").url)

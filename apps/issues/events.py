@@ -14,6 +14,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from apps.issues.models import IssueEvent, IssueEventDelivery
+from preloop.db import bulk_copy
 
 log = logging.getLogger(__name__)
 BATCH = 500
@@ -35,7 +36,8 @@ def event_consumer(name: str) -> Callable[[Consumer], Consumer]:
 
 def issue_events_emit(events: Iterable[IssueEvent]) -> list[IssueEvent]:
     """Store events in the current transaction; their delivery is enqueued once it commits."""
-    stored = IssueEvent.objects.bulk_create(list(events))
+    stored = list(events)
+    bulk_copy(IssueEvent, stored)
     ids = [event.id for event in stored]
     if ids:
         transaction.on_commit(lambda: _enqueue(ids))

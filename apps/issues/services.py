@@ -11,11 +11,13 @@ from apps.issues.events import issue_events_emit
 from apps.issues.models import Comment, Issue, IssueEvent, IssueEventKind
 from apps.trackers.clients.base import RemoteComment, RemoteIssue
 from apps.trackers.models import Project
+from preloop.db import bulk_copy
 
 # Fields whose change is news (an event); timestamps, URLs and the raw payload are stored silently.
 MEANINGFUL_FIELDS = ("key", "number", "title", "description", "state", "status", "issue_type", "labels", "priority",
                      "assignee", "author", "moved_to", "closed_at")  # fmt: skip
-STORED_FIELDS = (*MEANINGFUL_FIELDS, "url", "api_url", "created_at_tracker", "updated_at_tracker", "raw", "deleted_at")
+SILENT_FIELDS = ("url", "api_url", "created_at_tracker", "updated_at_tracker", "deleted_at")
+STORED_FIELDS = (*MEANINGFUL_FIELDS, *SILENT_FIELDS, "raw")
 
 
 def _values(remote: RemoteIssue) -> dict:
@@ -48,9 +50,11 @@ def issues_store(
 ) -> dict[str, Issue]:
     """Upsert a page of issues by tracker id; returns them by external id. Three queries a page."""
     owner_id = project.organization.tracker.owner_id
-    existing = {
+    existing = {  # the stored payloads are never compared, so never loaded
         issue.external_id: issue
-        for issue in Issue.objects.filter(project=project, external_id__in=[r.external_id for r in remote_issues])
+        for issue in Issue.objects.filter(
+            project=project, external_id__in=[r.external_id for r in remote_issues]
+        ).defer("raw")
     }
     created, updated, events = [], [], []
     for remote in remote_issues:
@@ -66,7 +70,7 @@ def issues_store(
                    if getattr(issue, f) != values[f]}  # fmt: skip
         if issue.deleted_at is not None:
             changes["deleted_at"] = [_jsonable(issue.deleted_at), None]
-        silent = any(getattr(issue, f) != values[f] for f in STORED_FIELDS if f not in MEANINGFUL_FIELDS)
+        silent = any(getattr(issue, f) != values[f] for f in SILENT_FIELDS)
         if changes or silent:
             for field, value in values.items():
                 setattr(issue, field, value)
@@ -75,7 +79,7 @@ def issues_store(
             events.append(
                 IssueEvent(owner_id=owner_id, issue=issue, kind=_kind(changes), source=source, changes=changes)
             )
-    Issue.objects.bulk_create(created, batch_size=500)
+    bulk_copy(Issue, created)
     if updated:
         now = timezone.now()
         for issue in updated:
@@ -95,7 +99,7 @@ def comments_store(*, owner_id, comments: Sequence[tuple[Issue, RemoteComment]],
         (comment.issue_id, comment.external_id): comment
         for comment in Comment.objects.filter(
             issue_id__in={issue.id for issue, _ in comments}, external_id__in=[c.external_id for _, c in comments]
-        )
+        ).only("id", "issue_id", "external_id", "body")
     }
     created, updated, events = [], [], []
     for issue, remote in comments:
@@ -115,7 +119,7 @@ def comments_store(*, owner_id, comments: Sequence[tuple[Issue, RemoteComment]],
         events.append(IssueEvent(owner_id=owner_id, issue=issue, kind=IssueEventKind.COMMENTED, source=source,
                                  changes={"comment_id": remote.external_id, "author": remote.author,
                                           "body": remote.body, "edited": comment in updated}))  # fmt: skip
-    Comment.objects.bulk_create(created, batch_size=500)
+    bulk_copy(Comment, created)
     if updated:
         now = timezone.now()
         for comment in updated:

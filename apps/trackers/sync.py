@@ -22,7 +22,7 @@ from apps.trackers.clients.registry import client_for
 from apps.trackers.models import Organization, Project, SyncStatus, Tracker
 
 log = logging.getLogger(__name__)
-PAGE = 100
+BATCH = 500  # issues or comments stored per transaction (a few HTTP pages): fewer commits, bounded memory
 VANISHED_CHECKS = 200  # issues missing from a full listing that we ask about one by one (to tell moved from deleted)
 
 Progress = Callable[[str, int], None]  # (project label, issues stored in this step)
@@ -70,7 +70,9 @@ def tracker_discover(*, tracker: Tracker, client: TrackerClient) -> list[Project
     )
 
 
-def project_sync(*, project: Project, client: TrackerClient, full: bool = False, progress: Progress | None = None):
+def project_sync(
+    *, project: Project, client: TrackerClient, full: bool = False, progress: Progress | None = None, batch: int = BATCH
+):
     """Bring one project's issues and comments up to date; returns (issues stored, comments changed, deleted)."""
     organization = project.organization
     owner_id = organization.tracker.owner_id
@@ -84,7 +86,7 @@ def project_sync(*, project: Project, client: TrackerClient, full: bool = False,
                                                           since=project.comments_synced_until)  # fmt: skip
     issues_count = comments_count = 0
     remote_issues = client.iter_issues(organization.identifier, project.identifier, since=project.issues_synced_until)
-    for page in _chunks(remote_issues, PAGE):
+    for page in _chunks(remote_issues, batch):
         comment_pairs = []
         if project_comment_stream is None:
             comment_pairs = _comments_per_issue(client, project, page)
@@ -102,7 +104,7 @@ def project_sync(*, project: Project, client: TrackerClient, full: bool = False,
         if progress:
             progress(f"{organization.identifier}/{project.identifier}", len(page))
     if project_comment_stream is not None:
-        comments_count += _store_comment_stream(project, owner_id, project_comment_stream)
+        comments_count += _store_comment_stream(project, owner_id, project_comment_stream, batch)
     deleted = _sweep_vanished(project, client, owner_id) if full else 0
     project.full_sync_started_at = None
     project.last_synced_at = timezone.now()
@@ -123,12 +125,12 @@ def _comments_per_issue(client: TrackerClient, project: Project, page: list[Remo
     return pairs
 
 
-def _store_comment_stream(project: Project, owner_id, stream) -> int:
+def _store_comment_stream(project: Project, owner_id, stream, batch: int) -> int:
     """A project-wide comment listing (GitHub), stored a page at a time with its own cursor."""
     changed = 0
-    for page in _chunks(stream, PAGE):
+    for page in _chunks(stream, batch):
         keys = {key for key, _ in page}
-        issues = {issue.key: issue for issue in Issue.objects.filter(project=project, key__in=keys)}
+        issues = {issue.key: issue for issue in Issue.objects.filter(project=project, key__in=keys).only("id", "key")}
         pairs = [(issues[key], comment) for key, comment in page if key in issues]
         with transaction.atomic():
             changed += comments_store(owner_id=owner_id, comments=pairs, source=ChangeSource.SYNC)
@@ -159,7 +161,7 @@ def _sweep_vanished(project: Project, client: TrackerClient, owner_id) -> int:
 
 
 def tracker_sync(*, tracker: Tracker, full: bool = False, progress: Progress | None = None,
-                 client: TrackerClient | None = None) -> SyncSummary:  # fmt: skip
+                 client: TrackerClient | None = None, batch: int = BATCH) -> SyncSummary:  # fmt: skip
     """Discover and sync every active project of one tracker; problems are recorded, never raised."""
     summary = SyncSummary(tracker=tracker.name)
     Tracker.objects.filter(pk=tracker.pk).update(last_sync_status=SyncStatus.RUNNING)
@@ -171,7 +173,9 @@ def tracker_sync(*, tracker: Tracker, full: bool = False, progress: Progress | N
         projects = []
     for project in projects:
         try:
-            issues, comments, deleted = project_sync(project=project, client=client, full=full, progress=progress)
+            issues, comments, deleted = project_sync(
+                project=project, client=client, full=full, progress=progress, batch=batch
+            )
         except Exception as error:  # one project's failure must not stop the others
             label = f"{project.organization.identifier}/{project.identifier}"
             if isinstance(error, TrackerError):

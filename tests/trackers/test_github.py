@@ -161,9 +161,9 @@ class TestSync:
         tracker = gh_tracker(alice, github)
         # GitHub links later pages as /repositories/{id}/issues: the second page fails on every retry
         github.fail_next(502, times=4, path_contains="/repositories/")
-        summary = tracker_sync(tracker=tracker, client=client(github, sleep=lambda seconds: None))
+        summary = tracker_sync(tracker=tracker, client=client(github, sleep=lambda seconds: None), batch=100)
         assert not summary.ok and "502" in summary.errors[0]
-        assert Issue.objects.count() == 100
+        assert Issue.objects.count() == 100  # the first batch was committed with its cursor
         project = Project.objects.get(identifier="api")
         assert "502" in project.last_error and Tracker.objects.get().last_sync_status == "error"
         github.requests.clear()
