@@ -118,7 +118,7 @@ def comments_store(*, owner_id, comments: Sequence[tuple[Issue, RemoteComment]],
             continue
         events.append(IssueEvent(owner_id=owner_id, issue=issue, kind=IssueEventKind.COMMENTED, source=source,
                                  changes={"comment_id": remote.external_id, "author": remote.author,
-                                          "body": remote.body, "edited": comment in updated}))  # fmt: skip
+                                          "edited": comment in updated}))  # fmt: skip
     bulk_copy(Comment, created)
     if updated:
         now = timezone.now()

@@ -8,7 +8,10 @@ stopped. A full sync also notices issues the tracker no longer lists (deleted or
 from __future__ import annotations
 
 import logging
+import queue
+import threading
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 
@@ -43,9 +46,33 @@ class SyncSummary:
 
 
 def _chunks(items: Iterable, size: int) -> Iterator[list]:
+    """Batches of `size`, read one batch ahead on a thread: the next HTTP pages arrive while this batch
+    is stored (the thread only speaks HTTP; the database stays on the caller's thread)."""
     iterator = iter(items)
-    while chunk := list(islice(iterator, size)):
-        yield chunk
+    ready: queue.Queue = queue.Queue(maxsize=1)
+    stop = threading.Event()
+
+    def read() -> None:
+        try:
+            while not stop.is_set() and (chunk := list(islice(iterator, size))):
+                ready.put(("chunk", chunk))
+            ready.put(("end", None))
+        except BaseException as error:  # handed to the caller's thread, raised there
+            ready.put(("error", error))
+
+    threading.Thread(target=read, daemon=True, name="sync-read-ahead").start()
+    try:
+        while True:
+            kind, value = ready.get()
+            if kind == "end":
+                return
+            if kind == "error":
+                raise value
+            yield value
+    finally:
+        stop.set()
+        with suppress(queue.Empty):  # unblock a reader waiting to put its next batch
+            ready.get_nowait()
 
 
 def tracker_discover(*, tracker: Tracker, client: TrackerClient) -> list[Project]:
