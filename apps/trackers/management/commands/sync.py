@@ -2,6 +2,7 @@
 
 import sys
 
+from django.core.exceptions import ValidationError
 from django.core.management.base import BaseCommand, CommandError
 
 from apps.trackers.models import Tracker
@@ -24,7 +25,7 @@ class Command(BaseCommand):
                 raise CommandError("Give the tracker's id: sync scan tracker TRACKER_ID")
             try:
                 trackers = [Tracker.objects.select_related("owner").get(id=tracker_id)]
-            except (Tracker.DoesNotExist, ValueError) as error:
+            except (Tracker.DoesNotExist, ValueError, ValidationError) as error:
                 raise CommandError(f"No tracker with id {tracker_id!r}.") from error
         trackers = list(trackers)
         if not trackers:
