@@ -119,7 +119,7 @@ def bootstrap(*, quiet: bool = False) -> None:
     created = first_admin_ensure(
         email=os.environ.get("PRELOOP_ADMIN_EMAIL", ""), password=os.environ.get("PRELOOP_ADMIN_PASSWORD", "")
     )
-    if created and not quiet:
+    if created:  # shown even when quiet: a generated password is never shown again
         say(f"created the first admin account: {created.email}")
         if created.generated_password:
             say(f"its generated password (shown once): {created.generated_password}")
@@ -267,8 +267,13 @@ def main(argv: list[str] | None = None) -> None:
 
 
 def sync_main() -> None:
-    """`preloop-sync scan all`: the sync command with the embedded services started when needed."""
-    main(["manage", "sync", *sys.argv[1:]])
+    """`preloop-sync scan all`: the sync command, with embedded services and migrations as `start` has them."""
+    os.chdir(BASE_DIR)
+    with embedded_services(DATA_DIR):
+        bootstrap(quiet=True)
+        from django.core.management import execute_from_command_line
+
+        execute_from_command_line(["preloop-sync", "sync", *sys.argv[1:]])
 
 
 if __name__ == "__main__":
