@@ -5,6 +5,7 @@ from drf_spectacular.views import SpectacularJSONAPIView, SpectacularRedocView, 
 api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.trackers.api.urls")),
+    path("", include("apps.issues.api.urls")),
 ]
 
 urlpatterns = [
