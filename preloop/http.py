@@ -82,3 +82,41 @@ def send_with_retries(
         log.info("%s %s answered %s; retrying in %.1fs", method, url, response.status_code, wait)
         sleep(wait)
     raise AssertionError("unreachable")
+
+
+class OutboundUrlRefused(ValueError):
+    """A user-supplied URL Preloop will not call (wrong scheme, or a private address where those are off)."""
+
+
+def outbound_url_check(url: str, *, allow_private: bool | None = None) -> str:
+    """Refuse URLs that would let a user make Preloop call its own network (SSRF).
+
+    Only http(s). Loopback, private, link-local (cloud metadata) and other non-public addresses are
+    refused unless ALLOW_PRIVATE_OUTBOUND_URLS is on (the development default, so local servers work).
+    Every address the host name resolves to is checked.
+    """
+    import ipaddress
+    import socket
+    from urllib.parse import urlsplit
+
+    from django.conf import settings
+
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.hostname:
+        raise OutboundUrlRefused(f"Only http:// and https:// URLs with a host are allowed, not {url!r}.")
+    if allow_private is None:
+        allow_private = settings.ALLOW_PRIVATE_OUTBOUND_URLS
+    if allow_private:
+        return url
+    try:
+        infos = socket.getaddrinfo(parts.hostname, parts.port or (443 if parts.scheme == "https" else 80))
+    except socket.gaierror as error:
+        raise OutboundUrlRefused(f"Cannot resolve {parts.hostname!r}: {error.strerror}.") from error
+    for info in infos:
+        address = ipaddress.ip_address(info[4][0])
+        if not address.is_global:
+            raise OutboundUrlRefused(
+                f"{parts.hostname} resolves to the non-public address {address}; an administrator can allow "
+                "such addresses with ALLOW_PRIVATE_OUTBOUND_URLS=true."
+            )
+    return url

@@ -253,5 +253,8 @@ LOGGING = {
 # Seconds between incremental syncs of every tracker (webhooks keep issues current in between).
 SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=300)
 
+# User-supplied URLs (trackers, later MCP servers) may point at loopback/private addresses only when on.
+ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=not IS_PRODUCTION)
+
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)

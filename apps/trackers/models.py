@@ -6,6 +6,7 @@ from django.core.exceptions import ValidationError
 from django.db import models
 
 from preloop.crypto import EncryptedTextField, mask
+from preloop.http import OutboundUrlRefused, outbound_url_check
 
 
 class TrackerType(models.TextChoices):
@@ -70,6 +71,10 @@ class Tracker(models.Model):
         self.url = self.url.rstrip("/")
         if not self.url.startswith("https://") and not settings.ALLOW_INSECURE_TRACKER_URLS:
             raise ValidationError({"url": ["Use an https:// URL; tokens must not travel in clear text."]})
+        try:
+            outbound_url_check(self.url)
+        except OutboundUrlRefused as refused:
+            raise ValidationError({"url": [str(refused)]}) from refused
         if not (self.api_token or "").strip():
             raise ValidationError({"api_token": ["This field may not be blank."]})
 

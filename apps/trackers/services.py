@@ -14,6 +14,7 @@ from apps.trackers.clients.base import (
     TrackerPermissionError,
     TrackerRateLimited,
     TrackerUnavailable,
+    TrackerUrlRefused,
     TrackerValidationError,
 )
 from apps.trackers.clients.registry import client_for
@@ -27,6 +28,7 @@ PROBLEM_NAMES = {
     TrackerValidationError: "invalid",
     TrackerRateLimited: "rate_limited",
     TrackerUnavailable: "unavailable",
+    TrackerUrlRefused: "url_refused",
 }
 UNIQUE_MESSAGES = {
     Tracker: ("name", "You already have a tracker with this name."),
@@ -99,7 +101,10 @@ def tracker_webhook_secret_rotate(*, tracker: Tracker) -> str:
 
 def tracker_connection_test(*, tracker: Tracker, organization: str = "", project: str = "") -> ConnectionReport:
     """Check credentials and access with the tracker itself; problems come back as a failed report."""
-    client = client_for(tracker)
+    try:
+        client = client_for(tracker)
+    except TrackerError as error:
+        return ConnectionReport(False, str(error), problem=PROBLEM_NAMES.get(type(error), "error"))
     try:
         return client.test_connection(organization=organization, project=project)
     except TrackerError as error:
@@ -116,7 +121,10 @@ def project_webhook_register(*, project: Project) -> dict:
             "Jira webhooks are created by a Jira administrator (System → WebHooks); see the README for the URL "
             "and secret to enter."
         ]})  # fmt: skip
-    client = client_for(tracker)
+    try:
+        client = client_for(tracker)
+    except TrackerError as error:
+        raise ValidationError({"project_id": [f"Could not register the webhook: {error}"]}) from error
     try:
         hook = client.register_webhook(project.organization.identifier, project.identifier,
                                        url=tracker_webhook_url(tracker), secret=tracker.webhook_secret)  # fmt: skip

@@ -192,8 +192,8 @@ def tracker_sync(*, tracker: Tracker, full: bool = False, progress: Progress | N
     """Discover and sync every active project of one tracker; problems are recorded, never raised."""
     summary = SyncSummary(tracker=tracker.name)
     Tracker.objects.filter(pk=tracker.pk).update(last_sync_status=SyncStatus.RUNNING)
-    client = client or client_for(tracker)
     try:
+        client = client or client_for(tracker)
         projects = tracker_discover(tracker=tracker, client=client)
     except TrackerError as error:
         summary.errors.append(str(error))
@@ -216,7 +216,8 @@ def tracker_sync(*, tracker: Tracker, full: bool = False, progress: Progress | N
         summary.issues += issues
         summary.comments += comments
         summary.deleted += deleted
-    client.close()
+    if client is not None:
+        client.close()
     Tracker.objects.filter(pk=tracker.pk).update(
         last_synced_at=timezone.now(), last_sync_status=SyncStatus.OK if summary.ok else SyncStatus.ERROR,
         last_error="\n".join(summary.errors)[:5000],

@@ -168,9 +168,10 @@ def _gitlab_project(tracker: Tracker, path: str) -> Project:
 
 def _fetch_and_store(tracker: Tracker, project: Project, key: str, external_id: str = "") -> WebhookResult:
     """Partial payloads: read the issue (with comments) from the tracker's API, then store it."""
-    client = client_for(tracker)
     organization = project.organization.identifier
+    client = None
     try:
+        client = client_for(tracker)
         remote = client.get_issue(organization, project.identifier, key)
     except (TrackerNotFound, TrackerGone):
         if external_id:
@@ -180,7 +181,8 @@ def _fetch_and_store(tracker: Tracker, project: Project, key: str, external_id: 
         log.warning("webhook for %s could not read %s: %s", tracker.name, key, error)
         raise WebhookRejected(502, f"Could not read {key} from the tracker: {error}") from error
     finally:
-        client.close()
+        if client is not None:
+            client.close()
     _store_issue(project, remote, remote.comments or [])
     return WebhookResult(200, f"Stored {key}.")
 

@@ -130,6 +130,10 @@ class TrackerUnavailable(TrackerError):
     """5xx, timeouts and connection failures: worth retrying later."""
 
 
+class TrackerUrlRefused(TrackerError):
+    """The tracker's URL points somewhere Preloop may not call (see preloop.http.outbound_url_check)."""
+
+
 class TrackerClient(abc.ABC):
     """One tracker account. Iterators stream page by page so memory stays flat."""
 
