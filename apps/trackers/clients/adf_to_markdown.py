@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from datetime import UTC, datetime
 
@@ -27,6 +28,7 @@ BLOCK_TYPES = frozenset(
         "layoutSection", "layoutColumn",
     }
 )  # fmt: skip
+_INTERRUPTING_LIST = re.compile(r"(?:[-*]|1[.)]) \S")
 
 
 def adf_to_markdown(document: dict | None) -> str:
@@ -48,21 +50,23 @@ def _attrs(node: Node) -> dict:
     return attrs if isinstance(attrs, dict) else {}
 
 
-def _blocks(nodes: list[Node]) -> str:
+def _blocks(nodes: list[Node], *, in_list_item: bool = False) -> str:
     rendered: list[str] = []
-    previous_list = ""
+    previous = previous_list = ""
     for node in nodes:
         kind = node.get("type")
-        if kind in {"bulletList", "orderedList"}:
-            # Two lists in a row with the same marker would read back as one list: alternate the marker.
-            alternate = previous_list == kind
-            text = _list(node, alternate=alternate)
-            previous_list = "" if alternate else kind
-        else:
-            text, previous_list = _block(node), ""
-        if text.strip():
-            rendered.append(text)
-    return "\n\n".join(rendered)
+        is_list = kind in {"bulletList", "orderedList"}
+        # Two lists in a row with the same marker would read back as one list: alternate the marker.
+        alternate = is_list and previous_list == kind
+        text = _list(node, alternate=alternate) if is_list else _block(node)
+        if not text.strip():
+            continue
+        # A nested list right under its item's text keeps the list tight, when CommonMark lets a list
+        # interrupt a paragraph: not when it starts with an empty item or a number other than 1.
+        tight = in_list_item and is_list and previous == "paragraph" and _INTERRUPTING_LIST.match(text)
+        rendered.append(("\n" if tight else "\n\n") + text if rendered else text)
+        previous, previous_list = str(kind), (str(kind) if is_list and not alternate else "")
+    return "".join(rendered)
 
 
 def _block(node: Node) -> str:
@@ -102,14 +106,7 @@ def _list(node: Node, *, alternate: bool = False) -> str:
 
 
 def _list_item(node: Node) -> str:
-    parts: list[str] = []
-    for child in _children(node):
-        text = _block(child) if child.get("type") not in {"bulletList", "orderedList"} else _list(child)
-        if text.strip():
-            # A nested list right under its item's text keeps the list tight; other blocks need a blank line.
-            tight = child.get("type") in {"bulletList", "orderedList"} and parts
-            parts.append(("\n" if tight else "\n\n") + text if parts else text)
-    return "".join(parts)
+    return _blocks(_children(node), in_list_item=True)
 
 
 def _indent(marker: str, body: str) -> str:

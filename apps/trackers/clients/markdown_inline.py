@@ -12,7 +12,7 @@ Mark = tuple[str, str]
 # '<' only before something tag-like, '&' only before something entity-like.
 _SPECIAL = re.compile(r"[\\`*\[\]~]|(?<![^\W_])_|_(?![^\W_])|<(?=[A-Za-z/!?])|&(?=#?\w+;)")
 # At the start of a line: ATX headings, list markers, quotes, setext underlines and thematic breaks.
-_BLOCK_START = re.compile(r"#{1,6}(?:[ \t]|$)|[-+](?:[ \t]|$)|>|=+[ \t]*$|-+[ \t]*$")
+_BLOCK_START = re.compile(r"#{1,6}(?:[ \t]|$)|[-+](?:[ \t]|$)|>|[-=][-= \t]*$")
 _ORDERED_START = re.compile(r"\d{1,9}(?=[.)](?:[ \t]|$))")
 _AUTOLINK = re.compile(r"[A-Za-z][A-Za-z0-9+.-]{1,31}:[^\s<>]*")
 _OPENERS = {"strong": "**", "em": "*", "strike": "~~", "link": "["}
