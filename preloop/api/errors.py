@@ -28,8 +28,30 @@ def _flatten(value):
         yield value
 
 
+def _tracker_error_response(exc) -> Response | None:
+    """A tracker's refusal, at the edge: its message, with the status that tells the caller what to do."""
+    from apps.trackers.clients import base
+
+    if not isinstance(exc, base.TrackerError):
+        return None
+    statuses = {
+        base.TrackerValidationError: status.HTTP_400_BAD_REQUEST,
+        base.TrackerNotFound: status.HTTP_404_NOT_FOUND,
+        base.TrackerGone: status.HTTP_404_NOT_FOUND,
+        base.TrackerRateLimited: status.HTTP_429_TOO_MANY_REQUESTS,
+    }
+    http_status = statuses.get(type(exc), status.HTTP_502_BAD_GATEWAY)  # the tracker, not the caller, failed
+    response = Response({"detail": str(exc), "errors": {"tracker": [str(exc)]}}, status=http_status)
+    if getattr(exc, "retry_after", None):
+        response["Retry-After"] = str(int(exc.retry_after))
+    return response
+
+
 def exception_handler(exc, context):
     """Every error is `{"detail": "...", "errors": {field: [...]}}`; the field map only for 400s."""
+    tracker_response = _tracker_error_response(exc)
+    if tracker_response is not None:
+        return tracker_response
     if isinstance(exc, DjangoValidationError):
         exc = exceptions.ValidationError(
             exc.message_dict if hasattr(exc, "error_dict") else {"non_field_errors": exc.messages}

@@ -21,8 +21,9 @@ EXPECTED_PATHS = {
     "/api/v1/projects/test-connection": {"post"},
     "/api/v1/projects/{project_id}/webhook": {"post"},
     "/api/v1/webhooks/{tracker_type}/{tracker_id}": {"post"},
-    "/api/v1/issues": {"get"},
-    "/api/v1/issues/{issue_id}": {"get"},
+    "/api/v1/issues": {"get", "post"},
+    "/api/v1/issues/{issue_id}": {"get", "put", "patch"},
+    "/api/v1/issues/{issue_id}/comments": {"post"},
 }
 
 

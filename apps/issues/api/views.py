@@ -1,12 +1,16 @@
 from django.core.exceptions import ObjectDoesNotExist
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_view
-from rest_framework import exceptions
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, extend_schema_view
+from rest_framework import exceptions, status
 from rest_framework.response import Response
+from rest_framework.views import APIView
 
-from apps.issues import selectors
+from apps.issues import selectors, writes
 from apps.issues.api import serializers
-from preloop.api.resources import ResourceViewSet
+from apps.trackers.clients.base import IssueDraft
+from preloop.api.resources import ResourceViewSet, owned_or_field_error
+
+ERROR = OpenApiResponse(description='`{"detail": "...", "errors": {field: [...]}}`; tracker refusals under `tracker`')
 
 LIST_FILTERS = [
     OpenApiParameter("project", OpenApiTypes.UUID, description="Only this project's issues."),
@@ -17,14 +21,24 @@ LIST_FILTERS = [
 ]
 
 
+TRACKER_ERRORS = {400: ERROR, 404: ERROR, 429: ERROR, 502: ERROR}
+
+
 @extend_schema_view(
     list=extend_schema(tags=["issues"], parameters=LIST_FILTERS,
                        summary="List your synced issues, most recently changed first"),
     retrieve=extend_schema(tags=["issues"], responses={200: serializers.IssueDetailSerializer},
                            summary="Get an issue with its comments"),
+    create=extend_schema(tags=["issues"], request=serializers.IssueCreateSerializer,
+                         responses={201: serializers.IssueDetailSerializer, **TRACKER_ERRORS},
+                         summary="Create an issue in the tracker (then stored here)"),
+    update=extend_schema(tags=["issues"], request=serializers.IssueWriteSerializer,
+                         responses={200: serializers.IssueDetailSerializer, **TRACKER_ERRORS},
+                         summary="Change an issue in the tracker (send only what changes)"),
 )  # fmt: skip
 class IssueViewSet(ResourceViewSet):
     output_serializer_class = serializers.IssueSerializer
+    input_serializer_class = serializers.IssueWriteSerializer
     lookup_url_kwarg = "issue_id"
 
     def get_queryset(self):
@@ -38,9 +52,61 @@ class IssueViewSet(ResourceViewSet):
         except ValueError as error:
             raise exceptions.ValidationError({"query": [str(error)]}) from error
 
-    def retrieve(self, request, *args, **kwargs):
+    def _issue(self, issue_id):
         try:
-            issue = selectors.issue_get(user=request.user, issue_id=kwargs["issue_id"])
+            return selectors.issue_get(user=self.request.user, issue_id=issue_id)
         except ObjectDoesNotExist as error:
             raise exceptions.NotFound() from error
-        return Response(serializers.IssueDetailSerializer(issue, context=self.get_serializer_context()).data)
+
+    def _detail(self, issue, http_status=status.HTTP_200_OK) -> Response:
+        issue = self._issue(issue.id)  # re-read with comments and relations
+        return Response(serializers.IssueDetailSerializer(issue, context=self.get_serializer_context()).data,
+                        status=http_status)  # fmt: skip
+
+    def retrieve(self, request, *args, **kwargs):
+        return self._detail(self._issue(kwargs["issue_id"]))
+
+    def create(self, request, *args, **kwargs):
+        data = serializers.IssueCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        values = dict(data.validated_data)
+        project = self._project(
+            values.pop("project_id", None), values.pop("organization", ""), values.pop("project", "")
+        )
+        issue = writes.issue_create(project=project, draft=IssueDraft(**values))
+        return self._detail(issue, status.HTTP_201_CREATED)
+
+    def update(self, request, *args, **kwargs):
+        issue = self._issue(kwargs["issue_id"])
+        changes = IssueDraft(**self._validated(request, partial=True))
+        return self._detail(writes.issue_update(issue=issue, changes=changes))
+
+    def _project(self, project_id, organization: str, project: str):
+        from apps.trackers import selectors as tracker_selectors
+
+        if project_id:
+            return owned_or_field_error("project_id", tracker_selectors.project_get, user=self.request.user,
+                                        project_id=project_id)  # fmt: skip
+        matches = tracker_selectors.project_list(user=self.request.user).filter(
+            organization__identifier__iexact=organization, identifier__iexact=project
+        )
+        if not (organization and project) or matches.count() != 1:
+            raise exceptions.ValidationError({"project_id": [
+                "Give project_id, or organization and project identifiers of exactly one of your projects."
+            ]})  # fmt: skip
+        return matches.get()
+
+
+class IssueCommentView(APIView):
+    @extend_schema(tags=["issues"], request=serializers.CommentCreateSerializer,
+                   responses={201: serializers.CommentSerializer, **TRACKER_ERRORS},
+                   summary="Comment on an issue in the tracker (then stored here)")  # fmt: skip
+    def post(self, request, issue_id):
+        try:
+            issue = selectors.issue_get(user=request.user, issue_id=issue_id)
+        except ObjectDoesNotExist as error:
+            raise exceptions.NotFound() from error
+        data = serializers.CommentCreateSerializer(data=request.data)
+        data.is_valid(raise_exception=True)
+        comment = writes.issue_comment_add(issue=issue, body=data.validated_data["body"])
+        return Response(serializers.CommentSerializer(comment).data, status=status.HTTP_201_CREATED)
