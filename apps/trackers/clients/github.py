@@ -66,7 +66,9 @@ class GitHubClient(HttpTrackerClient):
             next_url = self.next_link(response)
             if not next_url:
                 return
-            response = self.get(next_url, context=context, conditional=conditional)
+            # Only the first page is worth a conditional request: an unchanged incremental listing is
+            # usually that one page, and caching every page of a large listing would fill Redis.
+            response = self.get(next_url, context=context)
 
     def test_connection(self, *, organization: str = "", project: str = "") -> base.ConnectionReport:
         user_response = self.request("GET", "/user", context="the token")

@@ -13,7 +13,8 @@ from django.core.cache import cache
 from apps.trackers.clients import base
 from preloop import http
 
-ETAG_CACHE_SECONDS = 24 * 3600
+ETAG_CACHE_SECONDS = 6 * 3600
+ETAG_CACHE_MAX_BYTES = 1024 * 1024
 
 
 def parse_time(value: str | None) -> datetime | None:
@@ -90,7 +91,7 @@ class HttpTrackerClient(base.TrackerClient):
         if response.status_code == 304 and cached:
             return httpx2.Response(200, headers=cached["headers"], content=cached["body"], request=response.request)
         etag = response.headers.get("ETag")
-        if etag:
+        if etag and len(response.content) <= ETAG_CACHE_MAX_BYTES:
             kept = {name: value for name, value in response.headers.items() if name.lower() in {"link", "content-type"}}
             cache.set(key, {"etag": etag, "headers": kept, "body": response.content}, ETAG_CACHE_SECONDS)
         return response
