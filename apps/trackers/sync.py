@@ -15,6 +15,7 @@ from contextlib import suppress
 from dataclasses import dataclass, field
 from itertools import islice
 
+from django.core.cache import cache
 from django.db import transaction
 from django.utils import timezone
 
@@ -26,6 +27,7 @@ from apps.trackers.models import Organization, Project, SyncStatus, Tracker
 
 log = logging.getLogger(__name__)
 BATCH = 500  # issues or comments stored per transaction (a few HTTP pages): fewer commits, bounded memory
+SYNC_LOCK_SECONDS = 2 * 3600  # a crashed sync's lock expires after this
 VANISHED_CHECKS = 200  # issues missing from a full listing that we ask about one by one (to tell moved from deleted)
 
 Progress = Callable[[str, int], None]  # (project label, issues stored in this step)
@@ -39,6 +41,7 @@ class SyncSummary:
     comments: int = 0
     deleted: int = 0
     errors: list[str] = field(default_factory=list)
+    skipped: bool = False  # another sync of this tracker was running
 
     @property
     def ok(self) -> bool:
@@ -189,8 +192,24 @@ def _sweep_vanished(project: Project, client: TrackerClient, owner_id) -> int:
 
 def tracker_sync(*, tracker: Tracker, full: bool = False, progress: Progress | None = None,
                  client: TrackerClient | None = None, batch: int = BATCH) -> SyncSummary:  # fmt: skip
-    """Discover and sync every active project of one tracker; problems are recorded, never raised."""
+    """Discover and sync every active project of one tracker; problems are recorded, never raised.
+
+    One sync per tracker at a time, across processes: a scheduled run that finds the previous one
+    still going skips, rather than racing it over the same rows.
+    """
     summary = SyncSummary(tracker=tracker.name)
+    lock = f"tracker-sync-lock:{tracker.pk}"
+    if not cache.add(lock, timezone.now().isoformat(), timeout=SYNC_LOCK_SECONDS):
+        summary.skipped = True
+        return summary
+    try:
+        return _tracker_sync_locked(tracker=tracker, full=full, progress=progress, client=client, batch=batch,
+                                    summary=summary)  # fmt: skip
+    finally:
+        cache.delete(lock)
+
+
+def _tracker_sync_locked(*, tracker, full, progress, client, batch, summary: SyncSummary) -> SyncSummary:
     Tracker.objects.filter(pk=tracker.pk).update(last_sync_status=SyncStatus.RUNNING)
     try:
         client = client or client_for(tracker)

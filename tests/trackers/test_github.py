@@ -208,3 +208,16 @@ class TestSync:
         output = capsys.readouterr().out
         assert "errors" in output and "ok" in output
         assert Tracker.objects.get(owner=alice).last_sync_status == "error"
+
+
+def test_a_second_sync_of_the_same_tracker_waits_its_turn(alice, github):
+    from django.core.cache import cache
+
+    github.add_issue("acme", "api", "One")
+    tracker = gh_tracker(alice, github)
+    cache.add(f"tracker-sync-lock:{tracker.pk}", "another process", timeout=60)
+    summary = tracker_sync(tracker=tracker)
+    assert summary.skipped and not Issue.objects.exists()
+    cache.delete(f"tracker-sync-lock:{tracker.pk}")
+    assert tracker_sync(tracker=tracker).ok and Issue.objects.count() == 1
+    assert cache.get(f"tracker-sync-lock:{tracker.pk}") is None

@@ -98,7 +98,8 @@ def _list(node: SyntaxTreeNode, prefix: str) -> str:
                 texts.append(_inline(inline_children(child), line_break=FORCED_BREAK))
             else:
                 after.append(_block(child))  # Jira lists hold only lines: other blocks follow the item
-        lines.append(f"{marker} {FORCED_BREAK.join(texts)}".rstrip())
+        if texts:  # an item without text of its own would be a stray marker
+            lines.append(f"{marker} {FORCED_BREAK.join(texts)}")
         lines.extend(after)
     return "\n".join(lines)
 

@@ -36,6 +36,9 @@ class Command(BaseCommand):
             label = f"{tracker.name} ({tracker.get_tracker_type_display()}, {tracker.owner.email})"
             with self._progress(label) as progress:
                 summary = tracker_sync(tracker=tracker, full=full, progress=progress)
+            if summary.skipped:
+                self.stdout.write(f"{label}: skipped — a sync of this tracker is already running")
+                continue
             status = self.style.SUCCESS("ok") if summary.ok else self.style.ERROR("errors")
             self.stdout.write(
                 f"{label}: {status} — {summary.projects} projects, {summary.issues} issues, "
