@@ -9,9 +9,8 @@ from apps.trackers.clients.markdown_tree import inline_children, is_line_break_t
 Node = dict
 Mark = dict
 
-# What ADF lets a list item and a block quote hold; anything else is reshaped to fit (see `_fit`).
-LIST_ITEM_CONTENT = frozenset({"paragraph", "bulletList", "orderedList", "codeBlock"})
-QUOTE_CONTENT = frozenset({"paragraph", "bulletList", "orderedList", "codeBlock"})
+# What ADF lets a list item or a block quote hold; anything else is reshaped to fit (see `_fit`).
+NESTED_CONTENT = frozenset({"paragraph", "bulletList", "orderedList", "codeBlock"})
 _INLINE_MARKS = {"strong": "strong", "em": "em", "s": "strike"}
 
 
@@ -37,7 +36,7 @@ def _block(node: SyntaxTreeNode) -> list[Node]:
     if kind in {"fence", "code_block"}:
         return [_code_block(node)]
     if kind == "blockquote":
-        return [{"type": "blockquote", "content": _fit(_blocks(node.children), QUOTE_CONTENT)}]
+        return [{"type": "blockquote", "content": _fit(_blocks(node.children))}]
     if kind == "hr":
         return [{"type": "rule"}]
     if kind == "table":
@@ -52,10 +51,7 @@ def _paragraph(content: list[Node]) -> Node:
 
 
 def _list(node: SyntaxTreeNode) -> Node:
-    items = [
-        {"type": "listItem", "content": _fit(_blocks(item.children), LIST_ITEM_CONTENT, starts_with_text=True)}
-        for item in node.children
-    ]
+    items = [{"type": "listItem", "content": _fit(_blocks(item.children), in_list_item=True)} for item in node.children]
     if node.type == "bullet_list":
         return {"type": "bulletList", "content": items}
     start = node.attrs.get("start", 1)
@@ -87,7 +83,7 @@ def _table(node: SyntaxTreeNode) -> Node:
     return {"type": "table", "attrs": {"isNumberColumnEnabled": False, "layout": "default"}, "content": rows}
 
 
-def _fit(blocks: list[Node], allowed: frozenset[str], *, starts_with_text: bool = False) -> list[Node]:
+def _fit(blocks: list[Node], *, in_list_item: bool = False) -> list[Node]:
     """Reshape blocks that ADF does not allow in a list item or quote, keeping their text.
 
     Headings become bold paragraphs, nested quotes give up their quoting, tables become one paragraph per
@@ -96,15 +92,15 @@ def _fit(blocks: list[Node], allowed: frozenset[str], *, starts_with_text: bool 
     fitted: list[Node] = []
     for block in blocks:
         kind = block["type"]
-        if kind in allowed:
+        if kind in NESTED_CONTENT:
             fitted.append(block)
         elif kind == "heading":
             fitted.append(_paragraph([_with_mark(child, {"type": "strong"}) for child in block["content"]]))
         elif kind == "blockquote":
-            fitted.extend(_fit(block["content"], allowed))
+            fitted.extend(_fit(block["content"]))
         elif kind == "table":
             fitted.extend(_table_row_paragraph(row) for row in block["content"])
-    if starts_with_text and (not fitted or fitted[0]["type"] not in {"paragraph", "codeBlock"}):
+    if in_list_item and (not fitted or fitted[0]["type"] not in {"paragraph", "codeBlock"}):
         fitted.insert(0, _paragraph([]))
     return fitted or [_paragraph([])]
 

@@ -77,7 +77,7 @@ def _heading(node: Node) -> str:
 def _list(node: Node, *, alternate: bool = False) -> str:
     ordered = node.get("type") == "orderedList"
     start = node_attrs(node).get("order", 1)
-    number = start if isinstance(start, int) and start >= 0 else 1
+    number = start if isinstance(start, int) and 0 <= start < 10**9 else 1  # CommonMark allows 9 digits
     lines = []
     for item in node_children(node):
         marker = f"{number}{')' if alternate else '.'}" if ordered else ("*" if alternate else "-")
@@ -104,10 +104,7 @@ def _code_text(node: Node) -> str:
 def _code_block(node: Node) -> str:
     code = _code_text(node)
     language = str(node_attrs(node).get("language") or "").split()
-    run, longest = 0, 0
-    for char in code:
-        run = run + 1 if char == "`" else 0
-        longest = max(longest, run)
+    longest = max((len(run) for run in re.findall(r"`+", code)), default=0)
     fence = "`" * max(3, longest + 1)
     info = language[0].replace("`", "") if language else ""
     return f"{fence}{info}\n{code}\n{fence}" if code else f"{fence}{info}\n{fence}"
@@ -119,9 +116,8 @@ def _quote(node: Node) -> str:
 
 
 def _table(node: Node) -> str:
-    rows = [[cell for cell in node_children(row)] for row in node_children(node) if row.get("type") == "tableRow"]
     rendered = []
-    for row in rows:
+    for row in (node_children(row) for row in node_children(node) if row.get("type") == "tableRow"):
         cells = []
         for cell in row:
             cells.append(_table_cell(cell))

@@ -6,12 +6,14 @@ Markdown to wiki is ours, in `wiki_from_markdown`.
 
 from __future__ import annotations
 
-from jira2markdown import convert
+import functools
+
+import jira2markdown.parser  # noqa: F401  (sets pyparsing to skip no whitespace, as the grammar expects)
 from jira2markdown.elements import MarkupElements
 from jira2markdown.markup.advanced import Code, Panel
 from jira2markdown.markup.base import AbstractMarkup
 from jira2markdown.markup.text_effects import BlockQuote, Monospaced
-from pyparsing import Char, Combine, Literal, ParserElement, ParseResults
+from pyparsing import Char, Combine, Forward, Literal, ParserElement, ParseResults
 
 from apps.trackers.clients.markdown_inline import code_span
 from apps.trackers.clients.wiki_from_markdown import markdown_to_wiki
@@ -26,7 +28,7 @@ def wiki_to_markdown(text: str | None) -> str:
     """Convert Jira wiki markup to Markdown; None or blank text gives ""."""
     if not text or not text.strip():
         return ""
-    return convert(text, elements=_ELEMENTS).strip("\n")
+    return _wiki_grammar().transform_string(text).strip("\n")
 
 
 class _BackslashEscape(AbstractMarkup):
@@ -38,13 +40,14 @@ class _BackslashEscape(AbstractMarkup):
 
 
 class _Monospace(Monospaced):
-    """`{{…}}` as a code span that holds backticks too, with Jira's escapes and pipe entity taken out."""
+    """`{{…}}` as a code span that holds backticks too, without Jira's escapes."""
 
     def action(self, tokens: ParseResults) -> str:
-        text = tokens[0].replace("&#124;", "|")  # how a pipe is written inside a table cell
+        text = tokens[0]
         for char in WIKI_ESCAPABLE:
             text = text.replace("\\" + char, char)
-        return code_span(text)
+        # A pipe inside a table cell is written `&#124;` (see wiki_from_markdown); a Markdown table needs `\|`.
+        return code_span(text.replace("&#124;", "\\|"))
 
 
 class _Code(Code):
@@ -72,14 +75,17 @@ class _Panel(Panel):
         return super().action(tokens) + "\n"
 
 
-def _elements() -> MarkupElements:
+@functools.cache
+def _wiki_grammar() -> ParserElement:
+    """jira2markdown's grammar with the adjustments above, built once: building it takes longer than most uses."""
     elements = MarkupElements()
     elements.replace(Code, _Code)
     elements.replace(Monospaced, _Monospace)
     elements.replace(BlockQuote, _Quote)
     elements.replace(Panel, _Panel)
     elements.insert(0, _BackslashEscape)
-    return elements
-
-
-_ELEMENTS = _elements()
+    inline, markup = Forward(), Forward()
+    inline <<= elements.expr(inline, markup, {}, [element for element in elements if element.is_inline_element])
+    markup <<= elements.expr(inline, markup, {}, elements)
+    markup.streamline()
+    return markup

@@ -39,7 +39,7 @@ def markdown_to_wiki(text: str | None) -> str:
     return _blocks(markdown_tree(text).children)
 
 
-def escape_wiki(text: str) -> str:
+def _escape(text: str) -> str:
     """Escape running text so that Jira shows it literally."""
     return _SPECIAL.sub(lambda match: "\\" + match.group(), text)
 
@@ -67,7 +67,7 @@ def _block(node: SyntaxTreeNode) -> str:
     if kind == "table":
         return _table(node)
     if kind == "html_block":
-        return _escape_line_starts(escape_wiki(node.content.strip("\n")))
+        return _escape_line_starts(_escape(node.content.strip("\n")))
     return _blocks(node.children)
 
 
@@ -134,12 +134,12 @@ def _inline(nodes: list[SyntaxTreeNode], *, line_break: str) -> str:
 def _inline_node(node: SyntaxTreeNode, line_break: str) -> str:
     kind = node.type
     if kind == "text":
-        return escape_wiki(node.content)
+        return _escape(node.content)
     if kind in {"softbreak", "hardbreak"}:
         # A newline is a line break in Jira, as in the GitHub and GitLab issues this Markdown comes from.
         return line_break
     if kind == "code_inline":
-        return f"{{{{{escape_wiki(node.content)}}}}}" if node.content else ""
+        return f"{{{{{_escape(node.content)}}}}}" if node.content else ""
     if kind in _EFFECTS:
         children = [child for child in node.children if child.type != "text" or child.content]
         if kind == "em" and len(children) == 1 and children[0].type in _EFFECTS:
@@ -154,9 +154,9 @@ def _inline_node(node: SyntaxTreeNode, line_break: str) -> str:
         return f"[{_inline(node.children, line_break=line_break)}|{href}]"
     if kind == "image":
         src = str(node.attrs.get("src") or "").replace("!", "%21")
-        return f"!{src}!" if src else escape_wiki(plain_text(node))
+        return f"!{src}!" if src else _escape(plain_text(node))
     if kind == "html_inline":
-        return line_break if is_line_break_tag(node.content) else escape_wiki(node.content)
+        return line_break if is_line_break_tag(node.content) else _escape(node.content)
     return _inline(node.children, line_break=line_break)
 
 
