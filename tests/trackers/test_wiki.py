@@ -254,9 +254,12 @@ def test_backslash_escapes_stay_literal():
 
 def test_it_escapes_what_jira_would_read_as_markup():
     assert markdown_to_wiki("2 * 3 = 6, not *bold*: \\*x\\*") == r"2 * 3 = 6, not _bold_: \*x\*"
-    assert (
-        markdown_to_wiki("\\- item\n\nh1\\. title\n\n(i) (on) ??") == "\\- item\n\nh1&#46; title\n\n\\(i) \\(on) \\?\\?"
-    )
+    assert markdown_to_wiki("(i) (on) ?? {x} [y] a|b") == r"\(i) \(on) \?\? \{x\} \[y\] a\|b"
+
+
+def test_it_escapes_lines_that_would_start_a_block_in_jira_or_back_in_markdown():
+    markdown = "\\- item\n\nh1\\. title\n\n1\\. not a list\n\n\\> not a quote"
+    assert markdown_to_wiki(markdown) == "\\- item\n\nh1&#46; title\n\n1&#46; not a list\n\n&gt; not a quote"
 
 
 def test_italic_goes_inside_bold_and_strike():
@@ -279,9 +282,11 @@ def test_wiki_markup_survives_a_trip_through_markdown(wiki):
     assert normalised(wiki_to_markdown(markdown_to_wiki(markdown))) == normalised(markdown)
 
 
-# Markdown-only syntax (backticks, HTML, entities) and lines like "1." or ">" are not markup in Jira, so
-# wiki text holding them reads differently as Markdown; everything else Jira shows literally comes back.
-LITERAL = st.sampled_from([*"ab z09 ._-*+^~?!{}[]|#():;/'\"=@$%é", "(i)", "--", "??", "h1.", "bq.", "http://x.y"])
+# Markdown-only inline syntax (backticks, HTML, entities) is not markup in Jira, so wiki text holding it
+# reads differently as Markdown; everything else that Jira shows literally comes back.
+LITERAL = st.sampled_from(
+    [*"ab z09 ._-*+^~?!{}[]|#():;/'\"=@$%>é", "(i)", "--", "??", "h1.", "bq.", "1.", "http://x.y"]
+)
 
 
 @settings(max_examples=300, deadline=None, database=None)

@@ -30,6 +30,7 @@ _EMOTICON = r"\((?=(?:[yn/xi!?*+-]|on|off|flag|flagoff)\))"
 _SPECIAL = re.compile("|".join((_ALWAYS, _EFFECT, _CITATION, _EMOTICON)))
 _LIST_MARKER = re.compile(r"[*#+-]+(?=\s|$)")
 _BLOCK_KEYWORD = re.compile(r"(?:h[1-6]|bq)(?=\.)")
+_ORDERED_MARKER = re.compile(r"\d{1,9}(?=[.)](?:\s|$))")
 
 
 def markdown_to_wiki(text: str | None) -> str:
@@ -72,13 +73,19 @@ def _block(node: SyntaxTreeNode) -> str:
 
 
 def _escape_line_starts(text: str) -> str:
-    """Escape what would start a list, heading or quote at the beginning of a paragraph's lines."""
+    """Escape what would start a list, heading or quote at the beginning of a paragraph's lines.
+
+    That includes Markdown's own `1.` and `>`, which Jira shows as typed but which would come back from
+    Jira as a list or a quote. Jira cannot backslash-escape '.' or '>', but shows their character references.
+    """
     lines = []
     for line in text.split("\n"):
-        keyword = _BLOCK_KEYWORD.match(line)
-        if keyword:
-            # Jira cannot backslash-escape a '.', but shows its character reference as one.
-            line = line[: keyword.end()] + "&#46;" + line[keyword.end() + 1 :]
+        marker = _BLOCK_KEYWORD.match(line) or _ORDERED_MARKER.match(line)
+        if marker:
+            end = marker.end()
+            line = line[:end] + ("&#46;" if line[end] == "." else "\\)") + line[end + 1 :]
+        elif line.startswith(">"):
+            line = "&gt;" + line[1:]
         elif _LIST_MARKER.match(line):
             line = "\\" + line
         lines.append(line)
