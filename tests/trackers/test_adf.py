@@ -392,7 +392,6 @@ def test_the_jira_cloud_description_comes_back_from_markdown_as_valid_adf():
 
 
 # Property: any document in the part of ADF that Markdown can say comes back from Markdown unchanged.
-# (database=None: Hypothesis keeps no example database in the work tree.)
 
 WORDS = st.lists(
     st.sampled_from([*"ab  *_`[]~#-+>!<&\\|().1=:@é", "x1", "&amp;", "<b>", "1. ", "- ", "# ", "---"]),
@@ -505,7 +504,7 @@ def comparable(node: dict):
     return kind, node.get("attrs", {}).get("order", 1) if kind == "orderedList" else None, children
 
 
-@settings(max_examples=150, deadline=None, database=None, suppress_health_check=[HealthCheck.too_slow])
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(BLOCK_NODES, min_size=1, max_size=4).map(lambda content: doc(*content)))
 def test_any_markdown_expressible_document_survives_the_trip_through_markdown(document):
     back = markdown_to_adf(adf_to_markdown(document))
@@ -516,7 +515,7 @@ def test_any_markdown_expressible_document_survives_the_trip_through_markdown(do
 PRINTABLE = st.sampled_from([*(chr(code) for code in range(32, 127)), *"éü—“😄"])
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=300, deadline=None)
 @given(st.text(PRINTABLE, min_size=1).map(lambda value: value.strip(" ")).filter(bool))
 def test_any_text_comes_back_from_markdown_unchanged(value):
     back = markdown_to_adf(adf_to_markdown(doc(paragraph(text(value)))))

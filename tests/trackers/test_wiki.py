@@ -289,7 +289,7 @@ LITERAL = st.sampled_from(
 )
 
 
-@settings(max_examples=300, deadline=None, database=None)
+@settings(max_examples=300, deadline=None)
 @given(st.lists(LITERAL, min_size=1, max_size=25).map("".join).map(str.strip).filter(bool))
 def test_any_literal_text_comes_back_from_wiki_markup(value):
     markdown = re.sub(r"([!-/:-@\[-`{-~])", r"\\\1", re.sub(r"\s+", " ", value))  # every punctuation escaped
