@@ -38,7 +38,7 @@ def bulk_copy(model: type[models.Model], objects: Sequence[models.Model]) -> Non
     meta = model._meta
     if meta.pk.get_internal_type() in ("AutoField", "BigAutoField") and objects[0].pk is None:
         _allocate_ids(connection, meta, objects)
-    fields = meta.concrete_fields
+    fields = [field for field in meta.concrete_fields if not field.generated]  # the database computes those
     readers = [_reader(field, connection) for field in fields]
     columns = ", ".join(connection.ops.quote_name(field.column) for field in fields)
     statement = f"COPY {connection.ops.quote_name(meta.db_table)} ({columns}) FROM STDIN"

@@ -258,3 +258,15 @@ ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=no
 
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)
+
+# Embeddings for semantic search and duplicate detection: "local" (all-MiniLM-L6-v2 on ONNX Runtime, offline,
+# from pip-installed packages) or "openai" (any OpenAI-compatible /embeddings API).
+EMBEDDING_PROVIDER = env.str("EMBEDDING_PROVIDER", default="local")
+EMBEDDING_API_BASE_URL = env.str("EMBEDDING_API_BASE_URL", default="https://api.openai.com/v1")
+EMBEDDING_API_KEY = env.str("EMBEDDING_API_KEY", default="")
+EMBEDDING_MODEL = env.str("EMBEDDING_MODEL", default="text-embedding-3-small")
+EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=1536)
+# Local model: compute threads per process, tokens kept per text, texts per batch.
+EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=1)
+EMBEDDING_MAX_TOKENS = env.int("EMBEDDING_MAX_TOKENS", default=256)
+EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)

@@ -97,3 +97,17 @@ def smtp_server(settings):
 
 from tests.fakes.fixtures import fake_github, fake_gitlab  # noqa: E402, F401 - fixtures
 from tests.fakes.jira_fixtures import fake_jira_cloud, fake_jira_server  # noqa: E402, F401 - fixtures
+
+
+@pytest.fixture
+def dramatiq_worker():
+    """A real Dramatiq worker on the Redis broker the project is configured with; yields the broker."""
+    import dramatiq
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    running = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    running.start()
+    yield broker
+    running.stop()
+    broker.flush_all()

@@ -2,7 +2,9 @@ import uuid
 
 from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
+from django.contrib.postgres.search import SearchVector, SearchVectorField
 from django.db import models
+from pgvector.django import VectorField
 
 from apps.trackers.models import Project
 
@@ -22,6 +24,12 @@ class PayloadField(models.JSONField):
 class IssueState(models.TextChoices):
     OPEN = "open", "Open"
     CLOSED = "closed", "Closed"
+
+
+class IssueManager(models.Manager):
+    def get_queryset(self):
+        # The full-text document is for the database's own search; loading it would only cost transfer.
+        return super().get_queryset().defer("search_document")
 
 
 class Issue(models.Model):
@@ -50,8 +58,17 @@ class Issue(models.Model):
     deleted_at = models.DateTimeField(null=True, blank=True, help_text="When the tracker stopped having it.")
     moved_to = models.CharField(max_length=1000, blank=True, help_text="Where the tracker says it moved.")
     last_seen_at = models.DateTimeField(null=True, blank=True, help_text="Last full sync that listed it.")
+    search_document = models.GeneratedField(
+        expression=SearchVector("title", weight="A", config="english")
+        + SearchVector("description", weight="B", config="english"),
+        output_field=SearchVectorField(),
+        db_persist=True,
+        help_text="Title (weight A) and description (weight B) for PostgreSQL full-text search.",
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = IssueManager()
 
     class Meta:
         ordering = ["-updated_at_tracker", "-created_at"]
@@ -63,6 +80,7 @@ class Issue(models.Model):
             models.Index(fields=["project", "state"]),
             models.Index(fields=["project", "-updated_at_tracker"]),
             GinIndex(fields=["labels"], name="issues_issue_labels_gin"),
+            GinIndex(fields=["search_document"], name="issues_issue_search_gin"),
         ]
 
     def __str__(self) -> str:
@@ -92,6 +110,71 @@ class Comment(models.Model):
 
     def __str__(self) -> str:
         return f"Comment {self.external_id} on {self.issue.key}"
+
+
+class IssueEmbedding(models.Model):
+    """An issue's vector under one embedding model.
+
+    The column has no fixed dimension: each model in use gets its own partial HNSW index over
+    `embedding::vector(N) WHERE model = '…'` (apps/issues/embeddings/store.py), so a new model is embedded
+    beside the old one and switched to without a schema change. Owner and project are copied from the
+    issue so that a similarity search filters in the same index scan.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    issue = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="embeddings")
+    owner = models.ForeignKey("accounts.User", on_delete=models.CASCADE, related_name="+")
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="+")
+    model = models.CharField(max_length=200, help_text="The provider's model key, e.g. all-MiniLM-L6-v2-onnx-int8.")
+    dimensions = models.PositiveSmallIntegerField()
+    embedding = VectorField()
+    content_digest = models.CharField(max_length=64, help_text="SHA-256 of the text embedded: unchanged, not redone.")
+    embedded_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        constraints = [models.UniqueConstraint(fields=["issue", "model"], name="issues_embedding_issue_model_unique")]
+        indexes = [models.Index(fields=["model", "owner"])]
+
+    def __str__(self) -> str:
+        return f"{self.model} vector of {self.issue_id}"
+
+
+class DuplicateClassification(models.TextChoices):
+    DUPLICATE = "duplicate", "Duplicate"
+    OVERLAPPING = "overlapping", "Overlapping"
+
+
+class DuplicatePair(models.Model):
+    """Two issues of a project similar enough to be duplicates or to overlap; kept by the project scan.
+
+    `issue_a` is the one with the smaller id, so a pair is stored once. A dismissed pair keeps its row
+    (and its dismissal) when the scan finds it again. Whether it is a duplicate or an overlap is read
+    from the project's current thresholds, so tuning them needs no rescan above the overlap threshold.
+    """
+
+    id = models.BigAutoField(primary_key=True)
+    project = models.ForeignKey(Project, on_delete=models.CASCADE, related_name="duplicate_pairs")
+    issue_a = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    issue_b = models.ForeignKey(Issue, on_delete=models.CASCADE, related_name="+")
+    similarity = models.FloatField(help_text="Cosine similarity of the two issues' embeddings, 0 to 1.")
+    model = models.CharField(max_length=200, help_text="The embedding model the similarity comes from.")
+    dismissed_at = models.DateTimeField(null=True, blank=True)
+    dismissed_by = models.ForeignKey(
+        "accounts.User", null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    found_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["-similarity"]
+        constraints = [
+            models.UniqueConstraint(fields=["issue_a", "issue_b"], name="issues_duplicate_pair_unique"),
+            models.CheckConstraint(condition=models.Q(issue_a__lt=models.F("issue_b")), name="issues_pair_ordered"),
+        ]
+        indexes = [models.Index(fields=["project", "-similarity"])]
+
+    def __str__(self) -> str:
+        return f"{self.issue_a_id} ~ {self.issue_b_id} ({self.similarity:.2f})"
 
 
 class IssueEventKind(models.TextChoices):

@@ -29,4 +29,5 @@ PERIODIC_JOBS: list[PeriodicJob] = [
         "trackers_sync", settings.SYNC_INTERVAL_SECONDS, "apps.trackers.tasks.trackers_sync_all", run_at_start=True
     ),
     PeriodicJob("issue_events_sweep", 60, "apps.issues.tasks.issue_events_sweep"),
+    PeriodicJob("issues_embed_missing", 15 * 60, "apps.issues.tasks.issues_embed_missing", run_at_start=True),
 ]

@@ -79,7 +79,14 @@ def project_create(*, organization: Organization, **fields) -> Project:
 
 
 def project_update(*, project: Project, **fields) -> Project:
-    return _save(project, fields=fields)
+    before = (project.duplicate_threshold, project.overlap_threshold)
+    project = _save(project, fields=fields)
+    if (project.duplicate_threshold, project.overlap_threshold) != before:
+        from apps.issues.tasks import project_duplicates_rescan
+
+        # Pairs are stored from the overlap threshold up: a lower one needs a rescan to find more.
+        transaction.on_commit(lambda: project_duplicates_rescan.send(str(project.id)))
+    return project
 
 
 def project_delete(*, project: Project) -> None:

@@ -1,4 +1,3 @@
-import dramatiq
 import pytest
 from dramatiq.brokers.redis import RedisBroker
 
@@ -9,15 +8,8 @@ pytestmark = pytest.mark.django_db(transaction=True)
 
 
 @pytest.fixture
-def worker():
-    """A real Dramatiq worker on the Redis broker the project is configured with."""
-    broker = dramatiq.get_broker()
-    broker.flush_all()
-    running = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
-    running.start()
-    yield broker
-    running.stop()
-    broker.flush_all()
+def worker(dramatiq_worker):
+    return dramatiq_worker
 
 
 def test_a_scheduled_job_goes_through_redis_to_a_worker(worker, version_server, settings):

@@ -1,5 +1,12 @@
 from django.urls import path
 
+from apps.issues.api.intelligence import (
+    DuplicateDismissView,
+    IssueDuplicatesView,
+    IssueSearchView,
+    ProjectDuplicatesScanView,
+    ProjectDuplicatesView,
+)
 from apps.issues.api.views import IssueCommentView, IssueViewSet
 
 urlpatterns = [
@@ -10,4 +17,17 @@ urlpatterns = [
         name="issue-detail",
     ),
     path("issues/<uuid:issue_id>/comments", IssueCommentView.as_view(), name="issue-comments"),
+    path("issues/search", IssueSearchView.as_view(), name="issue-search"),
+    path("issues/<uuid:issue_id>/duplicates", IssueDuplicatesView.as_view(), name="issue-duplicates"),
+    path(
+        "issues/<uuid:issue_id>/duplicates/<uuid:other_issue_id>/dismiss",
+        DuplicateDismissView.as_view(),
+        name="issue-duplicate-dismiss",
+    ),
+    path("projects/<uuid:project_id>/duplicates", ProjectDuplicatesView.as_view(), name="project-duplicates"),
+    path(
+        "projects/<uuid:project_id>/duplicates/scan",
+        ProjectDuplicatesScanView.as_view(),
+        name="project-duplicates-scan",
+    ),
 ]

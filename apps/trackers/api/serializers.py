@@ -73,12 +73,21 @@ class ProjectSerializer(serializers.ModelSerializer):
     class Meta:
         model = Project
         fields = ["id", "organization_id", "tracker_id", *CONTAINER_FIELDS, "external_id", "url",
-                  "issues_synced_until", "last_synced_at", "last_error"]  # fmt: skip
+                  "issues_synced_until", "last_synced_at", "last_error", "duplicate_threshold",
+                  "overlap_threshold"]  # fmt: skip
         read_only_fields = fields
 
 
 class ProjectInputSerializer(ContainerInputSerializer):
     organization_id = serializers.UUIDField(help_text="Cannot be changed after creation.")
+    duplicate_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False,
+        help_text="Similarity (0 to 1) from which two issues are duplicates; default 0.70 (local model).",
+    )  # fmt: skip
+    overlap_threshold = serializers.FloatField(
+        min_value=0.0, max_value=1.0, required=False,
+        help_text="Similarity (0 to 1) from which two issues overlap; at most duplicate_threshold; default 0.60.",
+    )  # fmt: skip
 
 
 class ConnectionTestInputSerializer(serializers.Serializer):
