@@ -11,7 +11,7 @@ from collections.abc import Callable
 from django.db import transaction
 
 from apps.issues.models import ChangeSource, Comment, Issue
-from apps.issues.services import comments_store, issues_store
+from apps.issues.services import comments_store, issues_mark_deleted, issues_store
 from apps.trackers.clients.base import IssueDraft, RemoteIssue, TrackerClient
 from apps.trackers.clients.registry import client_for
 from apps.trackers.models import Project
@@ -49,3 +49,18 @@ def issue_comment_add(*, issue: Issue, body: str) -> Comment:
         comments_store(owner_id=issue.project.organization.tracker.owner_id, comments=[(issue, remote)],
                        source=ChangeSource.PRELOOP)  # fmt: skip
     return Comment.objects.get(issue=issue, external_id=remote.external_id)
+
+
+class IssueAlreadyDeleted(Exception):
+    """The tracker no longer has this issue (deleted, or moved elsewhere): there is nothing to delete."""
+
+
+def issue_delete(*, issue: Issue) -> None:
+    """Delete the issue in the tracker, then mark the local copy deleted (a `deleted` event)."""
+    if issue.deleted_at is not None:
+        where = f"; it moved to {issue.moved_to}" if issue.moved_to else ""
+        raise IssueAlreadyDeleted(f"Issue {issue.key} is already gone from the tracker{where}.")
+    _in_tracker(issue.project, lambda client, org, proj: client.delete_issue(org, proj, issue.key))
+    with transaction.atomic():
+        issues_mark_deleted(owner_id=issue.project.organization.tracker.owner_id, issues=[issue],
+                            source=ChangeSource.PRELOOP)  # fmt: skip

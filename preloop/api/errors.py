@@ -36,6 +36,7 @@ def _tracker_error_response(exc) -> Response | None:
         return None
     statuses = {
         base.TrackerValidationError: status.HTTP_400_BAD_REQUEST,
+        base.TrackerPermissionError: status.HTTP_403_FORBIDDEN,  # the tracker token's user may not: fix it there
         base.TrackerNotFound: status.HTTP_404_NOT_FOUND,
         base.TrackerGone: status.HTTP_404_NOT_FOUND,
         base.TrackerRateLimited: status.HTTP_429_TOO_MANY_REQUESTS,

@@ -3,12 +3,14 @@
 It answers like api.github.com on the points a sync client depends on: token auth and OAuth scopes (a private
 repo without the `repo` scope is a 404), page/per_page pagination with absolute `Link` headers, ETags with
 `304 Not Modified`, primary and secondary rate limits, 404/410/301 for unknown, deleted and transferred issues,
-and the real validation-error shape. Seeding methods write straight into memory, no HTTP, so a benchmark can
-load tens of thousands of issues in a second or two; list results are sorted once per distinct query and then
-served page by page.
+the real validation-error shape, and GraphQL's `deleteIssue` mutation (repository admins only, see
+`set_permission`). Seeding methods write straight into memory, no HTTP, so a benchmark can load tens of
+thousands of issues in a second or two; list results are sorted once per distinct query and then served page
+by page.
 
-The HTTP side lives in github_api.py (routes) and github_http.py (auth, rate limits, ETags, pagination); JSON
-shapes in github_render.py; records and sorted indexes in github_store.py; webhook payloads in github_webhooks.py.
+The HTTP side lives in github_api.py (routes), github_graphql.py (`POST /graphql`) and github_http.py (auth,
+rate limits, ETags, pagination); JSON shapes in github_render.py; records and sorted indexes in github_store.py;
+webhook payloads in github_webhooks.py.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from collections.abc import Iterable
 from datetime import datetime
 
 from .github_api import HOOK_READ_SCOPES, HOOK_WRITE_SCOPES, STATE_REASONS, GitHubApiMixin
+from .github_graphql import GitHubGraphQLMixin
 from .github_http import (
     DEFAULT_PER_PAGE,
     DOCS,
@@ -49,7 +52,15 @@ __all__ = [
 ]
 
 
-class FakeGitHub(GitHubApiMixin, GitHubHttpMixin, GitHubWebhooksMixin, GitHubRenderMixin, GitHubStoreMixin, FakeServer):
+class FakeGitHub(
+    GitHubApiMixin,
+    GitHubGraphQLMixin,
+    GitHubHttpMixin,
+    GitHubWebhooksMixin,
+    GitHubRenderMixin,
+    GitHubStoreMixin,
+    FakeServer,
+):
     """GitHub's REST API for one token; see the module docstring. Start with `.start()`, seed with `add_*`."""
 
     def __init__(

@@ -12,6 +12,11 @@ def _node_id(prefix: str, number: int) -> str:
     return prefix + base64.b64encode(number.to_bytes(8, "big")).decode().rstrip("=")
 
 
+def _permissions(access: bool, role: str) -> dict:
+    rank = ("read", "triage", "write", "maintain", "admin").index(role) if access else -1
+    return {"admin": rank >= 4, "maintain": rank >= 3, "push": rank >= 2, "triage": rank >= 1, "pull": True}
+
+
 class GitHubRenderMixin:
     """Mixed into FakeGitHub: payloads shaped as api.github.com sends them, links absolute to `base_url`."""
 
@@ -171,7 +176,7 @@ class GitHubRenderMixin:
             "open_issues": open_count,
             "watchers": 0,
             "default_branch": "main",
-            "permissions": {"admin": access, "maintain": access, "push": access, "triage": access, "pull": True},
+            "permissions": _permissions(access, repo.role),
         }
 
     def _label_json(self, repo: _Repo, label: _Label) -> dict:

@@ -90,6 +90,7 @@ class _Repo:
     comments: dict[int, _Comment] = field(default_factory=dict)  # by id, in insertion order
     labels: dict[str, _Label] = field(default_factory=dict)  # by lower-cased name
     hooks: list[dict] = field(default_factory=list)
+    role: str = "admin"  # the token user's role when it can reach the repo: read, triage, write, maintain, admin
     next_number: int = 1
     version: int = 0  # bumped by every write; keys the list caches
     # `_sort_key(updated_at, number)` of live issues per state, kept sorted on every write: `since` is a bisection away

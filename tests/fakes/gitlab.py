@@ -225,10 +225,7 @@ class FakeGitLab(
         """Deleted issues answer 404 and leave every list."""
         with self.lock:
             target = self._seed_project(project)
-            issue = target.issues[iid]
-            _unindex(target, issue)
-            issue.deleted = True
-            target.version += 1
+            self._remove_issue(target, target.issues[iid])
 
     def move_issue(self, project: int | str, iid: int, to_project: int | str) -> dict:
         """Move an issue like GitLab: a new issue (new id and iid) with copies of the notes; the old one is closed

@@ -33,6 +33,7 @@ class GitLabApiMixin:
             ("POST", project + "/issues", self._create_issue_route, "write"),
             ("GET", project + issue, self._get_issue, "read"),
             ("PUT", project + issue, self._update_issue_route, "write"),
+            ("DELETE", project + issue, self._delete_issue_route, "write"),
             ("GET", project + issue + "/notes", self._list_notes, "read"),
             ("POST", project + issue + "/notes", self._create_note_route, "write"),
             ("GET", project + "/hooks", self._list_hooks, "read"),

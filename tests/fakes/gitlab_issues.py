@@ -1,4 +1,4 @@
-"""The GitLab fake's issue and note routes: filtered and keyset-paginated listings, create, update, notes."""
+"""The GitLab fake's issue and note routes: filtered and keyset-paginated listings, create, update, delete, notes."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from bisect import bisect_left, bisect_right
 from collections.abc import Sequence
 
 from .gitlab_http import _names, _params, _truthy
-from .gitlab_store import _Issue, _issue_order_key, _KeyView, _Project
+from .gitlab_store import OWNER, _Issue, _issue_order_key, _KeyView, _Project, _unindex
 from .server import Request, Response
 
 KEYSET_ORDERS = ("created_at", "updated_at", "id", "title")
@@ -204,6 +204,26 @@ class GitLabIssuesMixin:
         me = self._users[self.username.lower()].username
         self._apply_issue_changes(project, issue, changes, actor=me, when=self._tick())
         return Response(200, self._issue_json(project, issue))
+
+    def _delete_issue_route(self, request: Request) -> Response:
+        """Like GitLab: only the project's owners (and instance administrators) may delete issues."""
+        project = self._project_for(request)
+        if isinstance(project, Response):
+            return project
+        issue = self._issue_for(project, request)
+        if isinstance(issue, Response):
+            return issue
+        if (self._project_access(project) or 0) < OWNER:
+            return Response(403, {"message": "403 Forbidden"})
+        self._remove_issue(project, issue)
+        return Response(204)
+
+    @staticmethod
+    def _remove_issue(project: _Project, issue: _Issue) -> None:
+        """A deleted issue answers 404 and leaves every list (seeding and the API alike)."""
+        _unindex(project, issue)
+        issue.deleted = True
+        project.version += 1
 
     def _list_notes(self, request: Request) -> Response:
         project = self._project_for(request)

@@ -1,9 +1,10 @@
 """A fake Jira (Cloud REST v3/v2 or Server/Data Center REST v2) on loopback: seeding, state and the public API.
 
-The HTTP side lives in jira_api.py (routes), jira_search.py (JQL search) and jira_render.py (JSON shapes);
-webhook payloads and signatures in jira_webhooks.py. JQL dates are read in the fake user's time zone (UTC
-unless `time_zone=` says otherwise), as Jira reads them in the searching user's zone. Timestamps come from
-`fake.clock` (server.FakeClock): real UTC now until `clock.set(...)`; every write at least 1 ms after the last.
+The HTTP side lives in jira_api.py (routes), jira_search.py (JQL search), jira_delete.py (deleting, sub-tasks)
+and jira_render.py (JSON shapes); webhook payloads and signatures in jira_webhooks.py. JQL dates are read in the
+fake user's time zone (UTC unless `time_zone=` says otherwise), as Jira reads them in the searching user's zone.
+Timestamps come from `fake.clock` (server.FakeClock): real UTC now until `clock.set(...)`; every write at least
+1 ms after the last.
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from .jira_data import (
     is_adf_document,
     to_ms,
 )
+from .jira_delete import JiraDeleteMixin
 from .jira_render import ALL_FIELDS, JiraRenderMixin
 from .jira_search import JiraSearchMixin
 from .jira_webhooks import JiraWebhooksMixin
@@ -40,7 +42,7 @@ ALL = frozenset(ALL_FIELDS)
 SEEDED_FIELDS = frozenset({"summary", "description", "labels", "priority", "assignee", "reporter", "issue_type"})
 
 
-class FakeJira(JiraApiMixin, JiraSearchMixin, JiraRenderMixin, JiraWebhooksMixin, FakeServer):
+class FakeJira(JiraApiMixin, JiraDeleteMixin, JiraSearchMixin, JiraRenderMixin, JiraWebhooksMixin, FakeServer):
     """Jira Cloud (`deployment="cloud"`) or Server/Data Center (`"server"`), in memory and thread-safe."""
 
     def __init__(

@@ -50,7 +50,7 @@ class JiraApiMixin:
             ("POST", "/issue", self._post_issue, {}),
             ("GET", issue, self._get_issue, {}),
             ("PUT", issue, self._put_issue, {}),
-            ("DELETE", issue, self._delete_issue_route, {}),
+            ("DELETE", issue, self._delete_issue_route, {}),  # in jira_delete.py
             ("GET", issue + "/comment", self._get_comments, {}),
             ("POST", issue + "/comment", self._post_comment, {}),
             ("GET", issue + r"/comment/(?P<comment>\d+)", self._get_comment, {}),
@@ -376,10 +376,6 @@ class JiraApiMixin:
         self._apply_changes(issue, changes, user)
         for comment_body in filter(None, comments):
             self._create_comment(issue, comment_body, user, self._tick())
-        return Response(204)
-
-    def _delete_issue_route(self, request, version, user):
-        self._delete_issue(self._writable_issue(request, user, "delete issues"))
         return Response(204)
 
     # --- comments ------------------------------------------------------------------------------

@@ -24,6 +24,7 @@ DEFAULT_TRANSITIONS = (
 )
 PRIORITIES = {"Highest": "1", "High": "2", "Medium": "3", "Low": "4", "Lowest": "5"}
 ISSUE_TYPES = {"Task": "10001", "Bug": "10004", "Story": "10002", "Epic": "10000"}
+SUBTASK_TYPES = {"Sub-task": "10003"}  # seeded with add_subtask only: a sub-task always has a parent
 
 
 def to_ms(moment: datetime | str | int | float) -> int:
@@ -83,6 +84,7 @@ class IssueRecord:
     created: int
     updated: int
     resolution_date: int | None = None
+    parent_id: int | None = None  # a sub-task's parent
     comments: list[CommentRecord] = field(default_factory=list)
     history: list[dict] = field(default_factory=list)  # {"id", "author", "created", "items"}
 
@@ -100,6 +102,7 @@ class ProjectRecord:
     next_number: int = 1
     browse: bool = True
     write: bool = True
+    delete: bool = True  # the Delete Issues permission, separate from editing in Jira's permission schemes
     # (updated ms, issue id), ascending: incremental-sync searches read a page from here by bisecting.
     by_updated: list[tuple[int, int]] = field(default_factory=list)
 

@@ -6,6 +6,7 @@ from .jira_data import (
     ISSUE_TYPES,
     PRIORITIES,
     STATUS_CATEGORIES,
+    SUBTASK_TYPES,
     CommentRecord,
     IssueRecord,
     ProjectRecord,
@@ -137,15 +138,15 @@ class JiraRenderMixin:
         }
 
     def _issue_type_json(self, name: str, version: str) -> dict:
-        type_id = ISSUE_TYPES[name]
+        type_id = ISSUE_TYPES.get(name) or SUBTASK_TYPES[name]
         return {
             "self": f"{self._api(version)}/issuetype/{type_id}",
             "id": type_id,
             "description": "",
             "iconUrl": f"{self.url}/secure/viewavatar?size=medium&avatarId={type_id}&avatarType=issuetype",
             "name": name,
-            "subtask": False,
-            "hierarchyLevel": 1 if name == "Epic" else 0,
+            "subtask": name in SUBTASK_TYPES,
+            "hierarchyLevel": {"Epic": 1, "Sub-task": -1}.get(name, 0),
         }
 
     def _priority_json(self, name: str | None, version: str) -> dict | None:

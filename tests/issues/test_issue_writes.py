@@ -79,3 +79,15 @@ def test_creating_needs_a_project_the_user_owns(bob, synced):
     assert client_for(bob).post("/api/v1/issues", {"project": "api"}, format="json").json()["errors"].keys() >= {
         "title"
     }
+
+
+def test_a_token_without_the_right_is_a_403_naming_what_it_lacks(alice, fake_gitlab):
+    fake_gitlab.add_group("acme")
+    fake_gitlab.add_project("acme", "api")
+    fake_gitlab.add_issue("acme/api", "Existing")
+    tracker_sync(tracker=tracker_for(alice, tracker_type="gitlab", url=fake_gitlab.url, api_token=fake_gitlab.token))
+    fake_gitlab.scopes = ("read_api",)
+    issue = Issue.objects.get(title="Existing")
+    response = client_for(alice).put(f"/api/v1/issues/{issue.id}", {"title": "New"}, format="json")
+    assert response.status_code == 403 and "`api` scope" in response.json()["errors"]["tracker"][0]
+    assert Issue.objects.get(pk=issue.pk).title == "Existing"

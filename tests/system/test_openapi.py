@@ -22,7 +22,7 @@ EXPECTED_PATHS = {
     "/api/v1/projects/{project_id}/webhook": {"post"},
     "/api/v1/webhooks/{tracker_type}/{tracker_id}": {"post"},
     "/api/v1/issues": {"get", "post"},
-    "/api/v1/issues/{issue_id}": {"get", "put", "patch"},
+    "/api/v1/issues/{issue_id}": {"get", "put", "patch", "delete"},
     "/api/v1/issues/{issue_id}/comments": {"post"},
 }
 
@@ -50,6 +50,11 @@ def test_it_describes_the_real_request_and_response_shapes(schema):
     assert "api_token" in schema["components"]["schemas"]["TrackerInputRequest"]["properties"]
     created = schema["paths"]["/api/v1/trackers"]["post"]["responses"]
     assert "201" in created
+
+
+def test_deleting_an_issue_documents_the_trackers_refusals(schema):
+    responses = schema["paths"]["/api/v1/issues/{issue_id}"]["delete"]["responses"]
+    assert set(responses) == {"204", "400", "403", "404", "410", "429", "502"}
 
 
 def test_it_declares_bearer_authentication(schema):

@@ -21,7 +21,12 @@ LIST_FILTERS = [
 ]
 
 
-TRACKER_ERRORS = {400: ERROR, 404: ERROR, 429: ERROR, 502: ERROR}
+TRACKER_ERRORS = {400: ERROR, 403: ERROR, 404: ERROR, 429: ERROR, 502: ERROR}
+
+
+class IssueGone(exceptions.APIException):
+    status_code = status.HTTP_410_GONE
+    default_detail = "This issue is already deleted."
 
 
 @extend_schema_view(
@@ -35,6 +40,12 @@ TRACKER_ERRORS = {400: ERROR, 404: ERROR, 429: ERROR, 502: ERROR}
     update=extend_schema(tags=["issues"], request=serializers.IssueWriteSerializer,
                          responses={200: serializers.IssueDetailSerializer, **TRACKER_ERRORS},
                          summary="Change an issue in the tracker (send only what changes)"),
+    destroy=extend_schema(tags=["issues"], responses={204: None, **TRACKER_ERRORS, 410: ERROR},
+                          summary="Delete an issue in the tracker (then marked deleted here)",
+                          description="Deletes the issue for good in GitHub (the token's user must be a repository "
+                                      "admin), GitLab (project owners) or Jira (Delete Issues permission; an issue "
+                                      "with subtasks is refused). The local copy keeps its `deleted_at` and leaves "
+                                      "the list. 410 when it is already deleted or moved."),
 )  # fmt: skip
 class IssueViewSet(ResourceViewSet):
     output_serializer_class = serializers.IssueSerializer
@@ -80,6 +91,13 @@ class IssueViewSet(ResourceViewSet):
         issue = self._issue(kwargs["issue_id"])
         changes = IssueDraft(**self._validated(request, partial=True))
         return self._detail(writes.issue_update(issue=issue, changes=changes))
+
+    def destroy(self, request, *args, **kwargs):
+        try:
+            writes.issue_delete(issue=self._issue(kwargs["issue_id"]))
+        except writes.IssueAlreadyDeleted as gone:
+            raise IssueGone(str(gone)) from gone
+        return Response(status=status.HTTP_204_NO_CONTENT)
 
     def _project(self, project_id, organization: str, project: str):
         from apps.trackers import selectors as tracker_selectors

@@ -168,6 +168,11 @@ class TrackerClient(abc.ABC):
     @abc.abstractmethod
     def add_comment(self, organization: str, project: str, key: str, body: str) -> RemoteComment: ...
 
+    @abc.abstractmethod
+    def delete_issue(self, organization: str, project: str, key: str) -> None:
+        """Delete the issue for good; raises TrackerPermissionError when the token may not (trackers keep
+        deleting for admins and owners), TrackerNotFound / TrackerGone when it is not there to delete."""
+
     def iter_project_comments(
         self, organization: str, project: str, *, since: datetime | None = None
     ) -> Iterator[tuple[str, RemoteComment]] | None:

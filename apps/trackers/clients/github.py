@@ -12,6 +12,8 @@ from apps.trackers.clients import base
 from apps.trackers.clients.http import HttpTrackerClient, parse_time
 
 PAGE_SIZE = 100
+# GitHub's REST API has no way to delete an issue; its GraphQL API does, by the issue's node id.
+DELETE_ISSUE = "mutation($issueId: ID!) { deleteIssue(input: {issueId: $issueId}) { repository { nameWithOwner } } }"
 
 
 def _iso(moment: datetime) -> str:
@@ -211,6 +213,46 @@ class GitHubClient(HttpTrackerClient):
         data = self.request("POST", f"/repos/{organization}/{project}/issues/{number}/comments",
                             context=f"{organization}/{project}#{number}", json={"body": body}).json()  # fmt: skip
         return self.comment_from_payload(data)
+
+    @property
+    def graphql_url(self) -> str:
+        """api.github.com/graphql; GitHub Enterprise Server serves REST at /api/v3 and GraphQL at /api/graphql."""
+        if self.base_url.endswith("/api/v3"):
+            return self.base_url.removesuffix("/v3") + "/graphql"
+        return self.base_url + "/graphql"
+
+    def delete_issue(self, organization, project, key) -> None:
+        number = key.lstrip("#")
+        context = f"{organization}/{project}#{number}"
+        response = self.request("GET", f"/repos/{organization}/{project}/issues/{number}", context=context)
+        if response.status_code == 301:  # transferred: deleting it would delete it somewhere else
+            raise base.TrackerGone(f"GitHub says {context} moved to another repository; it was not deleted.",
+                                   status_code=301)  # fmt: skip
+        body = {"query": DELETE_ISSUE, "variables": {"issueId": response.json()["node_id"]}}
+        answer = self.request("POST", self.graphql_url, context=context, json=body).json()
+        if answer.get("errors"):
+            raise self._graphql_error(answer["errors"][0], context)
+
+    @staticmethod
+    def _graphql_error(error: dict, context: str) -> base.TrackerError:
+        """GraphQL answers 200 with `errors`; their `type` says what went wrong."""
+        kind, said = error.get("type", ""), error.get("message", "")
+        if kind == "FORBIDDEN":
+            return base.TrackerPermissionError(
+                f"GitHub refused to delete {context}: the token's user must be an admin of the repository to delete "
+                f"issues (or the organization must allow members to delete them). GitHub said: {said}", status_code=403
+            )  # fmt: skip
+        if kind == "INSUFFICIENT_SCOPES":
+            return base.TrackerPermissionError(f"GitHub token lacks the `repo` scope to delete {context}: {said}",
+                                               status_code=403)  # fmt: skip
+        if kind == "NOT_FOUND":
+            return base.TrackerNotFound(f"GitHub has no issue {context} to delete, or the token may not see it.",
+                                        status_code=404)  # fmt: skip
+        if kind == "RATE_LIMITED":
+            return base.TrackerRateLimited(
+                f"GitHub rate limit reached for {context}; try again later.", status_code=429
+            )
+        return base.TrackerError(f"GitHub could not delete {context}: {said or error}")
 
     def register_webhook(self, organization, project, *, url: str, secret: str) -> dict:
         """Create the repository webhook Preloop needs (issues and comments)."""

@@ -202,6 +202,19 @@ class GitLabClient(HttpTrackerClient):
         context = f"{self._project_path(organization, project)}#{iid}"
         return self._comment(self.request("POST", url, context=context, json={"body": body}).json())
 
+    def delete_issue(self, organization, project, key) -> None:
+        iid = key.lstrip("#")
+        context = f"{self._project_path(organization, project)}#{iid}"
+        try:
+            self.request("DELETE", f"{self._project_url(organization, project)}/issues/{iid}", context=context)
+        except base.TrackerPermissionError as refused:
+            if "scope" in str(refused):  # the token's scope, not the user's role (see describe_error)
+                raise
+            raise base.TrackerPermissionError(
+                f"GitLab refused to delete {context}: only project owners and administrators can delete issues.",
+                status_code=403,
+            ) from refused
+
     def register_webhook(self, organization, project, *, url: str, secret: str) -> dict:
         """Create the project hook Preloop needs (issue and note events)."""
         payload = {"url": url, "token": secret, "issues_events": True, "note_events": True,

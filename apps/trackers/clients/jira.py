@@ -280,3 +280,20 @@ class JiraClient(HttpTrackerClient):
         data = self.request("POST", f"{self.api}/issue/{key}/comment", json={"body": self._text_out(body)},
                             context=key).json()  # fmt: skip
         return self._comment(key, data)
+
+    def delete_issue(self, organization, project, key) -> None:
+        # Subtasks are never deleted along with their parent: each is an issue of its own here too.
+        try:
+            self.request("DELETE", f"{self.api}/issue/{key}", params={"deleteSubtasks": "false"}, context=key)
+        except base.TrackerValidationError as refused:
+            if "subtask" not in str(refused).lower() and "sub-task" not in str(refused).lower():
+                raise
+            raise base.TrackerValidationError(
+                f"Jira issue {key} has subtasks; delete them first (Preloop does not delete subtasks with their "
+                "parent).", status_code=400,
+            ) from refused  # fmt: skip
+        except base.TrackerPermissionError as refused:
+            raise base.TrackerPermissionError(
+                f"Jira refused to delete {key}: the account needs the Delete Issues permission in project {project}.",
+                status_code=403,
+            ) from refused
