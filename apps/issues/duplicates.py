@@ -15,7 +15,7 @@ from django.db.models.functions import Cast
 from django.utils import timezone
 from pgvector.django import CosineDistance, VectorField
 
-from apps.issues.embeddings.providers import EmbeddingProvider, embedding_provider
+from apps.issues.embeddings.providers import EmbeddingError, EmbeddingProvider, embedding_provider
 from apps.issues.embeddings.store import embedding_text
 from apps.issues.models import DuplicateClassification, DuplicatePair, Issue, IssueEmbedding
 from apps.trackers.models import Project
@@ -89,6 +89,19 @@ def issue_similar(*, issue: Issue, limit: int = 10, include_dismissed: bool = Fa
         if include_dismissed or other_id not in dismissed
     ]
     return found[:limit]
+
+
+def issue_unresolved_duplicates(*, issue: Issue, provider: EmbeddingProvider | None = None) -> list[Issue]:
+    """Open issues that duplicate this one and nobody has dismissed (compliance's "no unresolved duplicate")."""
+    try:
+        similar = issue_similar(issue=issue, limit=10, provider=provider)
+    except EmbeddingError:
+        return []  # without vectors nothing is known to be a duplicate; the compliance finding says so
+    return [
+        found.issue
+        for found in similar
+        if found.classification == DuplicateClassification.DUPLICATE and found.issue.state == "open"
+    ]
 
 
 def _dismissed_partners(issue: Issue, other_ids: list) -> set:

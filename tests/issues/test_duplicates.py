@@ -113,3 +113,14 @@ def test_a_project_scan_is_enqueued(alice, corpus):
     project = corpus["Export issues to CSV"].project
     response = client_for(alice).post(f"/api/v1/projects/{project.id}/duplicates/scan")
     assert response.status_code == 202 and response.json()["project_id"] == str(project.id)
+
+
+def test_unresolved_duplicates_are_the_open_undismissed_ones(alice, corpus):
+    from apps.issues.duplicates import duplicate_pair_dismiss, issue_unresolved_duplicates
+
+    first, second, third = safari(corpus)
+    assert {issue.id for issue in issue_unresolved_duplicates(issue=first)} == {second.id, third.id}
+    duplicate_pair_dismiss(issue=first, other=second, user=alice)
+    third.state = "closed"
+    third.save(update_fields=["state"])
+    assert issue_unresolved_duplicates(issue=first) == []
