@@ -258,3 +258,14 @@ ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=no
 
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)
+
+# An LLM for compliance scoring and improvement suggestions (none: deterministic rules and templates).
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="none").strip().lower()
+if LLM_PROVIDER not in {"none", "openai", "anthropic"}:
+    raise ImproperlyConfigured(f"LLM_PROVIDER must be none, openai or anthropic, not {LLM_PROVIDER!r}")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+if LLM_PROVIDER != "none" and not LLM_MODEL:
+    raise ImproperlyConfigured("LLM_MODEL is required when LLM_PROVIDER is set, e.g. LLM_MODEL=gpt-4o-mini")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=60.0)
