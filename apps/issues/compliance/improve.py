@@ -1,0 +1,86 @@
+"""The rules-based improver: the original text kept, missing sections added as marked templates.
+
+Nothing is invented: what the issue does not say becomes a `[TODO: …]` placeholder for its author;
+what it does say (its first sentence, its "should" statements, its expected behaviour) is reused.
+"""
+
+from __future__ import annotations
+
+import re
+
+from apps.issues.compliance import rules
+from apps.issues.compliance.report import CriterionFinding
+from apps.issues.compliance.text import first_sentence, words
+
+TEXT_CRITERIA = ("specific_title", "problem_statement", "acceptance_criteria", "bug_reproduction")
+BUG_SECTIONS = {
+    "steps": "## Steps to reproduce\n\n1. [TODO: first step]\n2. [TODO: next step]\n3. [TODO: the step where it "
+    "goes wrong]",
+    "expected": "## Expected behaviour\n\n[TODO: what should happen]",
+    "actual": "## Actual behaviour\n\n[TODO: what happens instead; paste the error message or log lines]",
+}
+MAX_TITLE_WORDS = 12
+
+
+def title_proposal(facts: rules.IssueFacts) -> str:
+    """A more specific title: the description's first sentence, else the title with a marked gap."""
+    title = facts.text.title
+    sentence = first_sentence(facts.text.prose, max_chars=200).rstrip(".!?…:; ")
+    sentence_words = sentence.split()
+    if len(words(sentence)) >= 4 and sentence.lower() != title.lower():
+        proposal = " ".join(sentence_words[:MAX_TITLE_WORDS]).rstrip(",;:")
+        return proposal[:1].upper() + proposal[1:]
+    if title and title.upper() == title and any(char.isalpha() for char in title):
+        title = title[:1] + title[1:].lower()  # no shouting; the specifics still need the author
+    return f"{title or 'Untitled'}: [TODO: what fails or is wanted, and where]"
+
+
+def _sentences(text: str) -> list[str]:
+    return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+|\n+", text or "") if sentence.strip()]
+
+
+def acceptance_criteria_existing(facts: rules.IssueFacts) -> list[str]:
+    """The checkable outcomes the issue already states."""
+    text = facts.text
+    if section := text.section(rules.AC_HEADING):
+        items = [
+            re.sub(r"^\s*(?:[-*+]\s+(?:\[[ xX]\]\s+)?|\d{1,2}[.)]\s+)", "", line).strip() for line in section.lines
+        ]
+        return [item for item in items if words(item)]
+    checklist = [item for item in text.checklist if words(item) and "TODO" not in item]
+    if checklist:
+        return checklist
+    if facts.is_bug and (expected := text.section(rules.EXPECTED_HEADING)):
+        return [first_sentence(expected.text)]
+    return [line.strip() for line in text.description.splitlines() if re.match(r"^\s*(given|when|then|and)\b", line,
+                                                                                re.IGNORECASE)]  # fmt: skip
+
+
+def acceptance_criteria_proposal(facts: rules.IssueFacts) -> list[str]:
+    """Checklist items built from what the issue says, with placeholders for the rest."""
+    statements = [sentence for sentence in _sentences(facts.text.prose) if rules.SHOULD_STATEMENT.search(sentence)]
+    if facts.is_bug:
+        expected = facts.text.section(rules.EXPECTED_HEADING)
+        outcome = first_sentence(expected.text) if expected else next(iter(statements), "")
+        return [f"Following the steps to reproduce gives the expected behaviour: "
+                f"{outcome or '[TODO: the expected behaviour]'}", "A regression test covers this case"]  # fmt: skip
+    if statements:
+        return [*statements[:5], "[TODO: how it is checked: test, demo or metric]"]
+    return ["[TODO: an observable outcome that shows this is done]",
+            "[TODO: how it is checked: test, demo or metric]"]  # fmt: skip
+
+
+def description_proposal(facts: rules.IssueFacts, unmet: dict[str, CriterionFinding],
+                         acceptance_criteria: list[str]) -> str:  # fmt: skip
+    """The original description followed by the sections the unmet criteria ask for."""
+    original = facts.text.description.strip()
+    parts = [original] if original else []
+    if "problem_statement" in unmet:
+        ask = "say more: " if original else ""
+        parts.append(f"## Problem\n\n[TODO: {ask}what goes wrong or is missing, who is affected and why it matters]")
+    if "bug_reproduction" in unmet:
+        found = rules.bug_report_parts(facts.text)
+        parts.extend(template for part, template in BUG_SECTIONS.items() if not found[part])
+    if "acceptance_criteria" in unmet:
+        parts.append("## Acceptance criteria\n\n" + "\n".join(f"- [ ] {item}" for item in acceptance_criteria))
+    return "\n\n".join(parts) + "\n"
