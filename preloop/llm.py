@@ -126,7 +126,13 @@ def answer_validate(answer: dict, schema: dict) -> dict:
     errors = sorted(Draft202012Validator(schema).iter_errors(answer), key=lambda error: list(error.absolute_path))
     if errors:
         where = "/".join(str(part) for part in errors[0].absolute_path) or "the top level"
-        raise LlmError(f"The answer does not match the schema at {where}: {errors[0].message}")
+        error = errors[0]
+        if error.validator in ("minItems", "maxItems"):  # its own message repeats the whole list
+            bound = "at least" if error.validator == "minItems" else "at most"
+            message = f"{len(error.instance)} items, where {bound} {error.validator_value} are allowed"
+        else:
+            message = error.message if len(error.message) <= 200 else error.message[:200] + "…"
+        raise LlmError(f"The answer does not match the schema at {where}: {message}.")
     return answer
 
 
@@ -139,6 +145,8 @@ def llm_complete_json(*, config: LlmConfig, system: str, prompt: str, schema: di
         with http.client(timeout=config.timeout_seconds) as session:
             response = http.send_with_retries(session, "POST", url, json=body, headers=headers, attempts=2,
                                               max_wait_seconds=10.0)  # fmt: skip
+    except httpx2.TimeoutException as error:
+        raise LlmError(f"The {config.provider} API did not answer within {config.timeout_seconds:g} s.") from error
     except httpx2.HTTPError as error:
         raise LlmError(f"The {config.provider} API at {config.base_url} could not be reached: {error!r}.") from error
     log.info("LLM %s %s answered %s in %.1fs", config.provider, config.model, response.status_code,
