@@ -239,3 +239,41 @@ def test_an_issue_that_meets_everything_gets_no_changes(project):
     assert suggestion["description"].strip() == GOOD_BUG["description"].strip()
     assert suggestion["acceptance_criteria"] == ["The user is signed in and lands on the dashboard."]
     assert suggestion["notes"] == ["The issue already meets every applicable criterion; nothing to add."]
+
+
+GITHUB_FORM_LEFT_EMPTY = {
+    "title": "Bug report",
+    "labels": ["bug"],
+    "description": """\
+### Describe the bug
+
+<!-- A clear and concise description of what the bug is. It should say what you expected. -->
+
+### Steps to reproduce
+
+_No response_
+
+### Expected behavior
+
+<!-- What you expected to happen. -->
+
+### Actual behavior
+
+_No response_
+""",
+}
+
+
+def test_an_issue_form_left_empty_meets_nothing_its_headings_promise(project):
+    issue = issue_for(project, **GITHUB_FORM_LEFT_EMPTY)
+    findings = findings_of(compliance_estimate(issue=issue))
+    assert findings["bug_reproduction"]["score"] == 0.0
+    assert findings["problem_statement"]["status"] == "missing"
+    assert findings["acceptance_criteria"]["status"] == "missing"
+    description = compliance_improve(issue=issue).as_dict()["description"]
+    assert description.startswith("### Describe the bug\n\n[TODO: what goes wrong")  # filled where it is
+    assert "<!-- What you expected to happen. -->" in description  # the form's own text is kept
+    assert "### Steps to reproduce\n\n1. [TODO: first step]" in description and "_No response_" not in description
+    assert "### Actual behavior\n\n[TODO: what happens instead" in description
+    assert "\n## Steps to reproduce" not in description and "\n## Problem" not in description  # nothing repeated
+    assert description.endswith("- [ ] A regression test covers this case\n")

@@ -10,15 +10,18 @@ import re
 
 from apps.issues.compliance import rules
 from apps.issues.compliance.report import CriterionFinding
-from apps.issues.compliance.text import first_sentence, words
+from apps.issues.compliance.text import CODE_FENCE, PLACEHOLDER, first_sentence, heading_of, words
 
 TEXT_CRITERIA = ("specific_title", "problem_statement", "acceptance_criteria", "bug_reproduction")
-BUG_SECTIONS = {
-    "steps": "## Steps to reproduce\n\n1. [TODO: first step]\n2. [TODO: next step]\n3. [TODO: the step where it "
-    "goes wrong]",
-    "expected": "## Expected behaviour\n\n[TODO: what should happen]",
-    "actual": "## Actual behaviour\n\n[TODO: what happens instead; paste the error message or log lines]",
-}
+PROBLEM_HEADING = r"problem|describe|description|summary|context|background"
+# (part of a bug report, the heading that finds it, the heading we add, the template under it)
+BUG_SECTIONS = [
+    ("steps", rules.STEPS_HEADING, "Steps to reproduce",
+     "1. [TODO: first step]\n2. [TODO: next step]\n3. [TODO: the step where it goes wrong]"),
+    ("expected", rules.EXPECTED_HEADING, "Expected behaviour", "[TODO: what should happen]"),
+    ("actual", rules.ACTUAL_HEADING, "Actual behaviour",
+     "[TODO: what happens instead; paste the error message or log lines]"),
+]  # fmt: skip
 MAX_TITLE_WORDS = 12
 
 
@@ -70,17 +73,45 @@ def acceptance_criteria_proposal(facts: rules.IssueFacts) -> list[str]:
             "[TODO: how it is checked: test, demo or metric]"]  # fmt: skip
 
 
+def _fill_in_place(original: str, fills: dict[str, str]) -> str:
+    """Put each template under the first heading matching its pattern, dropping placeholder lines there."""
+    lines, in_code, filling = [], False, False
+    for line in original.splitlines():
+        if CODE_FENCE.match(line):
+            in_code = not in_code
+        opened = None if in_code else heading_of(line)
+        if opened is not None:
+            pattern = next((pattern for pattern in fills if re.search(pattern, opened[0], re.IGNORECASE)), None)
+            filling = pattern is not None
+            lines.extend([line, "", fills.pop(pattern)] if filling else [line])
+            continue
+        if not (filling and PLACEHOLDER.fullmatch(line.strip())):
+            lines.append(line)
+    return "\n".join(lines)
+
+
 def description_proposal(facts: rules.IssueFacts, unmet: dict[str, CriterionFinding],
                          acceptance_criteria: list[str]) -> str:  # fmt: skip
-    """The original description followed by the sections the unmet criteria ask for."""
-    original = facts.text.description.strip()
-    parts = [original] if original else []
+    """The original description with templates for what the unmet criteria ask for.
+
+    A section the issue has but left empty (issue forms answer `_No response_`) is filled where it is;
+    any other is added at the end under its own heading.
+    """
+    text = facts.text
+    wanted: list[tuple[str, str, str]] = []  # (pattern, heading, template)
     if "problem_statement" in unmet:
-        ask = "say more: " if original else ""
-        parts.append(f"## Problem\n\n[TODO: {ask}what goes wrong or is missing, who is affected and why it matters]")
+        ask = "say more: " if words(text.prose) else ""
+        wanted.append((PROBLEM_HEADING, "Problem",
+                       f"[TODO: {ask}what goes wrong or is missing, who is affected and why it matters]"))  # fmt: skip
     if "bug_reproduction" in unmet:
-        found = rules.bug_report_parts(facts.text)
-        parts.extend(template for part, template in BUG_SECTIONS.items() if not found[part])
+        found = rules.bug_report_parts(text)
+        wanted.extend((pattern, heading, template) for part, pattern, heading, template in BUG_SECTIONS
+                      if not found[part])  # fmt: skip
     if "acceptance_criteria" in unmet:
-        parts.append("## Acceptance criteria\n\n" + "\n".join(f"- [ ] {item}" for item in acceptance_criteria))
-    return "\n\n".join(parts) + "\n"
+        checklist = "\n".join(f"- [ ] {item}" for item in acceptance_criteria)
+        wanted.append((rules.AC_HEADING, "Acceptance criteria", checklist))
+    empty = {pattern: template for pattern, _, template in wanted
+             if text.heading_present(pattern) and not text.section(pattern)}  # fmt: skip
+    original = _fill_in_place(text.original.strip(), dict(empty)) if empty else text.original.strip()
+    added = [f"## {heading}\n\n{template}" for pattern, heading, template in wanted if pattern not in empty]
+    return "\n\n".join(part for part in [original, *added] if part) + "\n"

@@ -131,11 +131,11 @@ def check_acceptance_criteria(facts: IssueFacts) -> CheckResult:
     checklist = [item for item in text.checklist if words(item) and "TODO" not in item]
     if checklist:
         return CheckResult(1.0, f"{len(checklist)} checklist item(s): {_listing(checklist)}.")
-    if match := GHERKIN.search(text.description):
+    if match := GHERKIN.search(text.body):
         return CheckResult(1.0, f"A Given/When/Then scenario: {quote(match.group(0))}")
     if facts.is_bug and (expected := text.section(EXPECTED_HEADING)):
         return CheckResult(1.0, f"Bug report: the expected behaviour is the criterion: {quote(expected.text)}")
-    statements = SHOULD_STATEMENT.findall(text.description)
+    statements = SHOULD_STATEMENT.findall(text.body)
     if len(statements) >= 2:
         return CheckResult(0.5, f"{len(statements)} “should/must” statements, but no checkable list.", suggestion)
     return CheckResult(0.0, "No acceptance criteria, checklist or Given/When/Then scenario.", suggestion)
@@ -151,11 +151,11 @@ def bug_report_parts(text: IssueText) -> dict[str, str | None]:
     if expected := text.section(EXPECTED_HEADING):
         parts["expected"] = f"“{expected.heading}”"
     else:
-        parts["expected"] = "in the text" if INLINE_EXPECTED.search(text.description) else None
+        parts["expected"] = "in the text" if INLINE_EXPECTED.search(text.body) else None
     if actual := text.section(ACTUAL_HEADING):
         parts["actual"] = f"“{actual.heading}”"
     else:
-        parts["actual"] = "in the text" if INLINE_ACTUAL.search(text.description) else None
+        parts["actual"] = "in the text" if INLINE_ACTUAL.search(text.body) else None
     return parts
 
 

@@ -10,7 +10,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 
-PLACEHOLDER = re.compile(r"\[TODO[^\]]*\]|^\s*(?:tbd|todo|n/?a|-+|\.\.\.)\s*\.?$", re.IGNORECASE | re.MULTILINE)
+# `[TODO: …]` (our own templates), `_No response_` (an optional field left empty in a GitHub issue form),
+# and lines that only say TBD, N/A, "-" or "...".
+PLACEHOLDER = re.compile(
+    r"\[TODO[^\]]*\]|_no response_|^\s*(?:tbd|todo|n/?a|none|-+|\.\.\.)\s*\.?$", re.IGNORECASE | re.MULTILINE
+)
+# Issue templates explain each section in HTML comments, which the tracker does not show.
+HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
 MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
 BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)(?P<title>[^*_]{2,60}?)(?::)?(?:\*\*|__)\s*:?\s*(?P<rest>.*)$")
 LABEL_LINE = re.compile(r"^\s*(?P<title>[A-Za-z][A-Za-z /'()-]{1,40}):\s*(?P<rest>.*)$")
@@ -48,12 +54,18 @@ class Section:
 @dataclass
 class IssueText:
     title: str
-    description: str
+    original: str  # the description as written
+    description: str  # what a reader sees: without HTML comments
     sections: list[Section]
     checklist: list[str]
     numbered: list[str]
     bullets: list[str]
     prose: str  # description without code blocks, headings, list items and placeholders
+
+    @property
+    def body(self) -> str:
+        """The visible description without heading lines and placeholders (text after a label's colon stays)."""
+        return PLACEHOLDER.sub("", "\n".join(line for section in self.sections for line in section.lines))
 
     def section(self, pattern: str) -> Section | None:
         """The first section whose heading matches the regex `pattern` (case-insensitive) and has content."""
@@ -69,7 +81,7 @@ class IssueText:
         return next((s for s in self.sections if s.heading and regex.search(s.heading)), None)
 
 
-def _heading(line: str) -> tuple[str, str] | None:
+def heading_of(line: str) -> tuple[str, str] | None:
     """(heading, rest of the line) when the line opens a section."""
     if match := MARKDOWN_HEADING.match(line):
         return match["title"].strip(" *_:"), ""
@@ -85,7 +97,8 @@ def issue_text_read(*, title: str, description: str) -> IssueText:
     sections = [Section(heading="")]
     checklist, numbered, bullets, prose = [], [], [], []
     in_code = False
-    for line in (description or "").splitlines():
+    visible = HTML_COMMENT.sub("", description or "")
+    for line in visible.splitlines():
         if CODE_FENCE.match(line):
             in_code = not in_code
             sections[-1].lines.append(line)
@@ -93,7 +106,7 @@ def issue_text_read(*, title: str, description: str) -> IssueText:
         if in_code:
             sections[-1].lines.append(line)
             continue
-        if opened := _heading(line):
+        if opened := heading_of(line):
             heading, rest = opened
             sections.append(Section(heading=heading, lines=[rest] if rest else []))
             if rest:
@@ -109,7 +122,7 @@ def issue_text_read(*, title: str, description: str) -> IssueText:
         elif line.strip() and not line.lstrip().startswith(">"):
             prose.append(line.strip())
     prose_text = PLACEHOLDER.sub("", "\n".join(prose)).strip()
-    return IssueText(title=(title or "").strip(), description=description or "", sections=sections,
+    return IssueText(title=(title or "").strip(), original=description or "", description=visible, sections=sections,
                      checklist=checklist, numbered=numbered, bullets=bullets, prose=prose_text)  # fmt: skip
 
 
