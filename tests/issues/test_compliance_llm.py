@@ -170,3 +170,17 @@ def test_the_rest_api_answers_200_with_a_note_when_the_llm_fails(alice, project,
     assert report.status_code == 200 and report.json()["engine"] == "rules" and report.json()["notes"]
     improved = client_for(alice).post(f"/api/v1/issues/{issue.id}/compliance/improve")
     assert improved.status_code == 200 and "not an object" in improved.json()["notes"][0]
+
+
+@pytest.mark.parametrize(
+    ("env", "message"),
+    [
+        ({"LLM_PROVIDER": "gemini"}, "LLM_PROVIDER must be none, openai or anthropic, not 'gemini'"),
+        ({"LLM_PROVIDER": "openai"}, "LLM_MODEL is required when LLM_PROVIDER is set"),
+    ],
+)
+def test_a_wrong_llm_configuration_stops_start_up_with_its_name(tmp_path, env, message):
+    from tests.system.test_settings_and_startup import run_preloop
+
+    result = run_preloop("web", PRELOOP_DATA_DIR=str(tmp_path), **env)
+    assert result.returncode == 2 and message in result.stdout

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from apps.issues.compliance import improve, prompts
 from apps.issues.compliance.criteria import BUG_TYPES, CRITERIA
@@ -26,12 +27,15 @@ from apps.issues.compliance.rules import IssueFacts, issue_kinds
 from apps.issues.compliance.text import issue_text_read
 from preloop.llm import LlmConfig, LlmError, llm_complete_json, llm_config
 
+if TYPE_CHECKING:
+    from apps.issues.models import Issue
+
 log = logging.getLogger(__name__)
 LLM_STATUS_SCORES = {"met": 1.0, "partial": 0.5, "missing": 0.0}
 MAX_LLM_TEXT = 1000
 
 
-def _facts(issue, unresolved_duplicates: Sequence) -> IssueFacts:
+def _facts(issue: Issue, unresolved_duplicates: Sequence[Issue]) -> IssueFacts:
     kinds = issue_kinds(issue)
     return IssueFacts(issue=issue, text=issue_text_read(title=issue.title, description=issue.description),
                       kinds=kinds, is_bug=bool(kinds & set(BUG_TYPES)),
@@ -106,7 +110,7 @@ def _report(*, issue, facts: IssueFacts, use_llm: bool) -> ComplianceReport:
                             summary=summary or f"Score {score}/100: {_rules_summary(findings)}", notes=notes)  # fmt: skip
 
 
-def compliance_estimate(*, issue, unresolved_duplicates: Sequence = ()) -> ComplianceReport:
+def compliance_estimate(*, issue: Issue, unresolved_duplicates: Sequence[Issue] = ()) -> ComplianceReport:
     """Score an issue 0-100 against its project's definition of ready, with per-criterion evidence.
 
     `unresolved_duplicates` are open issues the caller's duplicate finder considers duplicates of this one;
@@ -138,7 +142,7 @@ def _rules_suggestion(facts: IssueFacts, unmet: dict[str, CriterionFinding]) -> 
     return {"title": title, "description": description, "acceptance_criteria": criteria, "notes": notes}
 
 
-def compliance_improve(*, issue, unresolved_duplicates: Sequence = ()) -> ComplianceSuggestion:
+def compliance_improve(*, issue: Issue, unresolved_duplicates: Sequence[Issue] = ()) -> ComplianceSuggestion:
     """Propose a title, description and acceptance criteria that meet the criteria the issue misses.
 
     The unmet criteria come from the rules (so the proposal costs at most one LLM call); fields that are
