@@ -277,3 +277,15 @@ def test_an_issue_form_left_empty_meets_nothing_its_headings_promise(project):
     assert "### Actual behavior\n\n[TODO: what happens instead" in description
     assert "\n## Steps to reproduce" not in description and "\n## Problem" not in description  # nothing repeated
     assert description.endswith("- [ ] A regression test covers this case\n")
+
+
+def test_wiki_markup_headings_and_present_tense_musts_are_read_correctly(project):
+    issue = issue_for(project, title="Let users reset a forgotten password", issue_type="Story", labels=["auth"],
+                      priority="Medium", description="h3. Context\nUsers must email support today to get a new "
+                      "password, which takes a day. The reset link should expire after an hour.")  # fmt: skip
+    report = compliance_estimate(issue=issue)
+    assert findings_of(report)["problem_statement"]["evidence"].endswith("“Users must email support today to get a "
+                                                                         "new password, which takes a day.”")  # fmt: skip
+    suggestion = compliance_improve(issue=issue).as_dict()
+    assert suggestion["acceptance_criteria"][0] == "The reset link should expire after an hour."
+    assert "Users must email" not in " ".join(suggestion["acceptance_criteria"])

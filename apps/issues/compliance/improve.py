@@ -23,6 +23,8 @@ BUG_SECTIONS = [
      "[TODO: what happens instead; paste the error message or log lines]"),
 ]  # fmt: skip
 MAX_TITLE_WORDS = 12
+REQUIREMENT = re.compile(r"\b(should|must|shall)\b", re.IGNORECASE)
+PRESENT_STATE = re.compile(r"\b(today|currently|at the moment|right now|for now|still)\b", re.IGNORECASE)
 
 
 def title_proposal(facts: rules.IssueFacts) -> str:
@@ -40,6 +42,11 @@ def title_proposal(facts: rules.IssueFacts) -> str:
 
 def _sentences(text: str) -> list[str]:
     return [sentence.strip() for sentence in re.split(r"(?<=[.!?])\s+|\n+", text or "") if sentence.strip()]
+
+
+def _is_requirement(sentence: str) -> bool:
+    """“It should …”, “Each refusal must …”; not “today we must email support” (that is the problem)."""
+    return bool(REQUIREMENT.search(sentence)) and not PRESENT_STATE.search(sentence)
 
 
 def acceptance_criteria_existing(facts: rules.IssueFacts) -> list[str]:
@@ -61,7 +68,7 @@ def acceptance_criteria_existing(facts: rules.IssueFacts) -> list[str]:
 
 def acceptance_criteria_proposal(facts: rules.IssueFacts) -> list[str]:
     """Checklist items built from what the issue says, with placeholders for the rest."""
-    statements = [sentence for sentence in _sentences(facts.text.prose) if rules.SHOULD_STATEMENT.search(sentence)]
+    statements = [sentence for sentence in _sentences(facts.text.prose) if _is_requirement(sentence)]
     if facts.is_bug:
         expected = facts.text.section(rules.EXPECTED_HEADING)
         outcome = first_sentence(expected.text) if expected else next(iter(statements), "")

@@ -31,7 +31,7 @@ PROBLEM_SIGNALS = re.compile(
     re.IGNORECASE,
 )
 AC_HEADING = r"acceptance|definition of done|done when|success criteria|^ac$"
-STEPS_HEADING = r"steps|reproduc|\brepro\b|how to"
+STEPS_HEADING = r"steps to|^steps$|reproduc|\brepro\b|how to"
 EXPECTED_HEADING = r"expected|desired|should happen"
 ACTUAL_HEADING = r"^(?!.*expected).*(actual|observed|current behaviou?r|what happens|result|instead)"
 GHERKIN = re.compile(r"^\s*(?:[-*]\s*)?(?:\*\*)?given\b.+?(?:\n.*?)*?^\s*(?:[-*]\s*)?(?:\*\*)?then\b.*", re.I | re.M)

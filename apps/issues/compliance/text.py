@@ -17,7 +17,8 @@ PLACEHOLDER = re.compile(
 )
 # Issue templates explain each section in HTML comments, which the tracker does not show.
 HTML_COMMENT = re.compile(r"<!--.*?(?:-->|$)", re.DOTALL)
-MARKDOWN_HEADING = re.compile(r"^\s{0,3}#{1,6}\s+(?P<title>.+?)\s*#*\s*$")
+# Markdown `## Title`, and Jira wiki markup `h2. Title` in case a description was stored unconverted.
+MARKDOWN_HEADING = re.compile(r"^\s{0,3}(?:#{1,6}|h[1-6]\.)\s+(?P<title>.+?)\s*#*\s*$")
 BOLD_HEADING = re.compile(r"^\s*(?:\*\*|__)(?P<title>[^*_]{2,60}?)(?::)?(?:\*\*|__)\s*:?\s*(?P<rest>.*)$")
 LABEL_LINE = re.compile(r"^\s*(?P<title>[A-Za-z][A-Za-z /'()-]{1,40}):\s*(?P<rest>.*)$")
 CHECKLIST_ITEM = re.compile(r"^\s*[-*+]\s+\[(?P<done>[ xX])\]\s+(?P<text>.+)$")
