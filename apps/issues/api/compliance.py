@@ -49,7 +49,7 @@ class ComplianceSuggestionSerializer(serializers.Serializer):
     issue_id = serializers.UUIDField()
     issue_key = serializers.CharField()
     engine = serializers.CharField(help_text=ENGINE_HELP)
-    score_before = serializers.IntegerField(min_value=0, max_value=100)
+    score_before = serializers.IntegerField(min_value=0, max_value=100, help_text="The rules' score of the issue now.")
     addresses = serializers.ListField(child=serializers.CharField(), help_text="Criteria the proposed text meets.")
     title = serializers.CharField()
     title_changed = serializers.BooleanField()

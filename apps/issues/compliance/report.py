@@ -68,7 +68,7 @@ class ComplianceSuggestion:
     issue_id: str
     issue_key: str
     engine: str
-    score_before: int
+    score_before: int  # by the rules, which also decide what is unmet
     addresses: list[str]  # ids of the criteria the proposal is meant to meet
     title: str
     title_changed: bool
