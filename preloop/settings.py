@@ -270,3 +270,13 @@ EMBEDDING_DIMENSIONS = env.int("EMBEDDING_DIMENSIONS", default=1536)
 EMBEDDING_THREADS = env.int("EMBEDDING_THREADS", default=1)
 EMBEDDING_MAX_TOKENS = env.int("EMBEDDING_MAX_TOKENS", default=256)
 EMBEDDING_BATCH_SIZE = env.int("EMBEDDING_BATCH_SIZE", default=32)
+# An LLM for compliance scoring and improvement suggestions (none: deterministic rules and templates).
+LLM_PROVIDER = env.str("LLM_PROVIDER", default="none").strip().lower()
+if LLM_PROVIDER not in {"none", "openai", "anthropic"}:
+    raise ImproperlyConfigured(f"LLM_PROVIDER must be none, openai or anthropic, not {LLM_PROVIDER!r}")
+LLM_BASE_URL = env.str("LLM_BASE_URL", default="")
+LLM_API_KEY = env.str("LLM_API_KEY", default="")
+LLM_MODEL = env.str("LLM_MODEL", default="")
+if LLM_PROVIDER != "none" and not LLM_MODEL:
+    raise ImproperlyConfigured("LLM_MODEL is required when LLM_PROVIDER is set, e.g. LLM_MODEL=gpt-4o-mini")
+LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=60.0)

@@ -1,5 +1,6 @@
 from django.contrib import admin
 
+from apps.issues.compliance.models import DefinitionOfReady
 from apps.issues.models import Comment, Issue, IssueEvent
 
 
@@ -26,3 +27,11 @@ class IssueEventAdmin(admin.ModelAdmin):
     list_filter = ["kind", "source"]
     list_select_related = ["issue", "owner"]
     readonly_fields = ["owner", "issue", "kind", "source", "changes", "created_at"]
+
+
+@admin.register(DefinitionOfReady)
+class DefinitionOfReadyAdmin(admin.ModelAdmin):
+    list_display = ["project", "updated_at"]
+    list_select_related = ["project"]
+    search_fields = ["project__name", "project__identifier"]
+    raw_id_fields = ["project"]

@@ -225,3 +225,6 @@ class IssueEventDelivery(models.Model):
 
     def __str__(self) -> str:
         return f"{self.consumer} handled event {self.event_id}"
+
+
+from apps.issues.compliance.models import DefinitionOfReady  # noqa: E402, F401 - registered with the issues app

@@ -26,3 +26,14 @@ def fake_gitlab() -> Iterator[FakeGitLab]:
     fake.start()
     yield fake
     fake.stop()
+
+
+@pytest.fixture
+def fake_llm():
+    """A running fake LLM API (OpenAI chat completions and Anthropic messages) with scripted answers."""
+    from .llm import FakeLlm
+
+    fake = FakeLlm()
+    fake.start()
+    yield fake
+    fake.stop()

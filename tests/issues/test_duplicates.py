@@ -124,3 +124,11 @@ def test_unresolved_duplicates_are_the_open_undismissed_ones(alice, corpus):
     third.state = "closed"
     third.save(update_fields=["state"])
     assert issue_unresolved_duplicates(issue=first) == []
+
+
+def test_compliance_counts_an_open_duplicate_against_the_issue(alice, corpus):
+    first = safari(corpus)[0]
+    finding = client_for(alice).get(f"/api/v1/issues/{first.id}/compliance").json()
+    [duplicate] = [item for item in finding["findings"] if item["id"] == "no_unresolved_duplicate"]
+    assert duplicate["status"] == "missing"
+    assert all(other.key in duplicate["evidence"] for other in safari(corpus)[1:])

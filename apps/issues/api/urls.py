@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.issues.api import compliance
 from apps.issues.api.intelligence import (
     DuplicateDismissView,
     IssueDuplicatesView,
@@ -29,5 +30,19 @@ urlpatterns = [
         "projects/<uuid:project_id>/duplicates/scan",
         ProjectDuplicatesScanView.as_view(),
         name="project-duplicates-scan",
+    ),
+]
+
+urlpatterns += [
+    path("issues/<uuid:issue_id>/compliance", compliance.IssueComplianceView.as_view(), name="issue-compliance"),
+    path(
+        "issues/<uuid:issue_id>/compliance/improve",
+        compliance.IssueComplianceImproveView.as_view(),
+        name="issue-compliance-improve",
+    ),
+    path(
+        "projects/<uuid:project_id>/definition-of-ready",
+        compliance.DefinitionOfReadyView.as_view(),
+        name="project-definition-of-ready",
     ),
 ]
