@@ -201,6 +201,16 @@ def test_the_issue_page_shows_the_issue_and_its_two_safari_duplicates(client, al
     assert f'href="/projects/{issue.project_id}/duplicates"' in response.text
 
 
+def test_it_links_to_a_tracker_only_over_http(client, alice, corpus):
+    issue = corpus[FIRST]
+    Issue.objects.filter(id=issue.id).update(url="javascript:alert(document.cookie)")
+    client.force_login(alice)
+    for page in [client.get(f"/issues/{issue.id}").text, client.get("/issues", {"query": "safari"}).text]:
+        assert "javascript:" not in page
+        assert f'<span class="key">{issue.key}</span>' in page
+    assert ">Open in the tracker</a>" not in client.get(f"/issues/{issue.id}").text
+
+
 def test_an_issue_without_duplicates_says_so(client, alice, corpus):
     client.force_login(alice)
     response = client.get(f"/issues/{corpus['Typo in the README installation section'].id}")
