@@ -35,3 +35,31 @@ class ApiKeyForm(forms.Form):
         required=False,
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
+
+
+class IssueSearchForm(forms.Form):
+    """The /issues search; every field is optional, so a bare GET lists recent issues."""
+
+    query = forms.CharField(
+        label="Search",
+        max_length=500,
+        required=False,
+        widget=forms.TextInput(attrs={"type": "search", "placeholder": "Words, a phrase in quotes, or a key like #42"}),
+    )
+    mode = forms.ChoiceField(
+        choices=[("hybrid", "Hybrid"), ("keyword", "Keyword"), ("semantic", "Semantic")], required=False
+    )
+    project = forms.ChoiceField(required=False)
+    status = forms.ChoiceField(choices=[("any", "Any"), ("open", "Open"), ("closed", "Closed")], required=False)
+
+    def __init__(self, *args, projects=(), **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["project"].choices = [("", "All projects")] + [
+            (str(project.id), f"{project.organization.identifier}/{project.identifier}") for project in projects
+        ]
+
+    def clean_mode(self) -> str:
+        return self.cleaned_data["mode"] or "hybrid"
+
+    def clean_status(self) -> str:
+        return self.cleaned_data["status"] or "any"

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.console import views
+from apps.console import issue_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -11,4 +11,19 @@ urlpatterns = [
     path("invite/<str:token>", views.invitation_view, name="invitation"),
     path("settings/api-keys", views.api_keys_view, name="api-keys"),
     path("settings/api-keys/<uuid:api_key_id>/revoke", views.api_key_revoke_view, name="api-key-revoke"),
+    path("issues", issue_views.issues_view, name="issues"),
+    path("issues/<uuid:issue_id>", issue_views.issue_view, name="issue"),
+    path(
+        "issues/<uuid:issue_id>/duplicates/<uuid:other_id>/dismiss",
+        issue_views.duplicate_dismiss_view,
+        {"dismissed": True},
+        name="duplicate-dismiss",
+    ),
+    path(
+        "issues/<uuid:issue_id>/duplicates/<uuid:other_id>/restore",
+        issue_views.duplicate_dismiss_view,
+        {"dismissed": False},
+        name="duplicate-restore",
+    ),
+    path("projects/<uuid:project_id>/duplicates", issue_views.project_duplicates_view, name="project-duplicates"),
 ]
