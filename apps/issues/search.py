@@ -25,6 +25,10 @@ MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 60  # the usual constant of reciprocal rank fusion: rank 1 weighs 1/61, rank 10 1/70
 MAX_LIMIT = 100
 HNSW_EF_SEARCH = 100
+# Below this cosine an issue is not "similar in meaning" at all (unrelated issue texts score about -0.1 to 0.15
+# with the local model, the related ones of tests/issues/corpus.py 0.3 and up); without a floor every embedded
+# issue would be a semantic "match".
+MIN_SIMILARITY = 0.2
 WORD = re.compile(r"[a-z0-9][a-z0-9_-]{2,}")
 
 
@@ -190,7 +194,7 @@ def _semantic_ranked(scope: _Scope, provider: EmbeddingProvider, query: str, poo
             .order_by("distance")
             .values_list("issue_id", "distance")[:pool]
         )
-    return [(issue_id, 1.0 - float(value)) for issue_id, value in rows]
+    return [(issue_id, 1.0 - float(value)) for issue_id, value in rows if 1.0 - float(value) >= MIN_SIMILARITY]
 
 
 def _fuse(keyword, semantic, mode: str, limit: int) -> list[SearchHit]:

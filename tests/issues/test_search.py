@@ -118,3 +118,9 @@ def test_vectors_record_their_model_and_dimension(alice, corpus):
     stored = IssueEmbedding.objects.filter(issue__in=corpus.values())
     assert stored.count() == len(corpus)
     assert set(stored.values_list("model", "dimensions")) == {("all-MiniLM-L6-v2-onnx-int8", 384)}
+
+
+def test_unrelated_issues_are_not_matches_in_meaning(alice, corpus):
+    body = search(alice, query="safari login", mode="semantic", limit=20)
+    assert set(titles(body)) == SAFARI_TITLES
+    assert all(hit["match"]["similarity"] >= 0.2 for hit in body["results"])
