@@ -195,7 +195,7 @@ def main() -> None:
         started = time.perf_counter()
         vector = provider.embed_query(query)
         embed_ms.append((time.perf_counter() - started) * 1000)
-        approximate = search._semantic_ranked(scope, provider, query, 10)
+        approximate = search._semantic_ranked(scope, provider, query, 10, min_similarity=-1.0)
         # Distance-based recall (as ann-benchmarks counts it): a result is right when it is at least as close
         # as the exact 10th neighbour. Variations of one issue tie, so which ids come back among equals is arbitrary.
         tenth = np.sort(vectors @ vector)[-10]

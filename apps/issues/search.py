@@ -180,7 +180,8 @@ def _key_match(scope: _Scope, query: str):
     return scope.issues().filter(key__iexact=key).values_list("id", flat=True).first()
 
 
-def _semantic_ranked(scope: _Scope, provider: EmbeddingProvider, query: str, pool: int) -> list[tuple[str, float]]:
+def _semantic_ranked(scope: _Scope, provider: EmbeddingProvider, query: str, pool: int,
+                     min_similarity: float = MIN_SIMILARITY) -> list[tuple[str, float]]:  # fmt: skip
     vector = provider.embed_query(query)
     distance = CosineDistance(Cast("embedding", VectorField(dimensions=provider.dimensions)), vector.tolist())
     with transaction.atomic():
@@ -194,7 +195,7 @@ def _semantic_ranked(scope: _Scope, provider: EmbeddingProvider, query: str, poo
             .order_by("distance")
             .values_list("issue_id", "distance")[:pool]
         )
-    return [(issue_id, 1.0 - float(value)) for issue_id, value in rows if 1.0 - float(value) >= MIN_SIMILARITY]
+    return [(issue_id, 1.0 - float(value)) for issue_id, value in rows if 1.0 - float(value) >= min_similarity]
 
 
 def _fuse(keyword, semantic, mode: str, limit: int) -> list[SearchHit]:
