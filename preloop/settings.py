@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apps.issues",
     "apps.notifications",
     "apps.console",
+    "apps.mcp_proxy",
 ]
 
 MIDDLEWARE = [
@@ -258,3 +259,10 @@ ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=no
 
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)
+
+# MCP endpoint (/mcp/v1). Browser Origins allowed besides this server's own loopback or ALLOWED_HOSTS name.
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS)
+# Seconds an MCP session may stay unused before it ends (the client then initializes again).
+MCP_SESSION_IDLE_SECONDS = env.int("MCP_SESSION_IDLE_SECONDS", default=1800)
+# Seconds to wait for the process owning an MCP session to take a forwarded request; silent means gone (404).
+MCP_FORWARD_TIMEOUT_SECONDS = env.float("MCP_FORWARD_TIMEOUT_SECONDS", default=5.0)
