@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import sys
 
 import redis.asyncio as redis
 from channels.layers import get_channel_layer
@@ -72,7 +73,12 @@ class McpCluster:
     async def _listen(self, layer) -> None:
         tasks: set[asyncio.Task] = set()
         while True:
-            message = await layer.receive(self.channel_name)
+            try:
+                message = await layer.receive(self.channel_name)
+            except Exception:  # Redis hiccup (restart, timeout): keep listening; the sessions live on here
+                log.info("receiving forwarded MCP requests failed (%s); retrying", sys.exc_info()[1])
+                await asyncio.sleep(0.5)
+                continue
             if message.get("type") == "mcp.request":
                 queue: asyncio.Queue = asyncio.Queue()
                 self._pending[message["request_id"]] = queue

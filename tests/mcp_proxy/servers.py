@@ -65,4 +65,3 @@ class DaphneServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
-        os.unlink(self.log.name)
