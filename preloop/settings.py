@@ -142,7 +142,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="preloop")},
+        # channels_redis blocks 5 s per BZPOPMIN, exactly redis-py 8's default socket timeout: reads then time
+        # out now and then, and a receive fails (seen on MCP forwarding). A longer socket timeout avoids the race.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="preloop"),
+        },
     }
 }
 DRAMATIQ_BROKER = {

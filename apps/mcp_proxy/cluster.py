@@ -59,7 +59,8 @@ class McpCluster:
         """Keeps the session manager's task group alive for the life of the process, and listens."""
         try:
             layer = get_channel_layer()
-            self.channel_name = await layer.new_channel("mcp")
+            # One "specific" prefix for every channel of this process: channels_redis pops them all from one list.
+            self.channel_name = await layer.new_channel()
             self._redis = redis.from_url(settings.REDIS_URL)
             async with self.manager.run():
                 self._started.set_result(None)

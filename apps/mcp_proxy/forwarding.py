@@ -43,7 +43,7 @@ async def forward_request(owner: str, scope, receive, send, layer) -> bool:
     if gone:
         return True
     request_id = uuid.uuid4().hex
-    reply = await layer.new_channel("mcp-reply")
+    reply = await layer.new_channel()  # same prefix as the listener: one list per process
     wire_scope = {key: scope[key] for key in SCOPE_KEYS if key in scope}
     wire_scope["headers"] = [[bytes(k), bytes(v)] for k, v in scope.get("headers", [])]
     wire_scope["client"] = list(scope["client"]) if scope.get("client") else None
