@@ -175,3 +175,49 @@ def test_it_speaks_each_handshake_protocol_revision(server, alice, version):
     response = httpx2.post(server.mcp_url, json=body, headers=headers)
     assert response.status_code == 200 and response.headers["mcp-session-id"]
     assert f'"protocolVersion":"{version}"' in response.text.replace(" ", "")
+
+
+def test_it_speaks_2026_07_28_without_handshake_or_session(server, alice, synced_github):
+    from mcp import ClientSession
+    from mcp.client.streamable_http import streamable_http_client
+    from mcp_types import Implementation
+
+    token = key_for(alice)
+
+    async def flow():
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            streamable_http_client(server.mcp_url, http_client=http) as (read, write),
+            ClientSession(read, write, client_info=Implementation(name="modern-client", version="9")) as session,
+        ):
+            session.adopt(await session.discover())
+            tools = [tool.name for tool in (await session.list_tools()).tools]
+            return tools, await session.call_tool("get_issue", {"issue": "acme/api#1"})
+
+    tools, result = run(flow())
+    assert tools == ["get_issue", "create_issue", "update_issue"] and not result.is_error
+    row = ToolCall.objects.get()
+    assert (row.protocol_version, row.client_name, row.session_id) == ("2026-07-28", "modern-client", "")
+
+
+def test_each_call_is_announced_on_the_users_activity_topic(server, alice, synced_github):
+    from channels.layers import get_channel_layer
+
+    from apps.notifications.topics import user_group
+
+    token, group = key_for(alice), user_group(alice.pk)
+
+    async def flow():
+        layer = get_channel_layer()
+        inbox = await layer.new_channel()
+        await layer.group_add(group, inbox)
+        try:
+            await call(server.mcp_url, token, "get_issue", {"issue": "acme/api#1"})
+            return await asyncio.wait_for(layer.receive(inbox), timeout=10)
+        finally:
+            await layer.group_discard(group, inbox)
+
+    event = run(flow())["event"]
+    assert (event["topic"], event["event"]) == ("activity", "tool_call")
+    assert event["data"]["tool_name"] == "get_issue" and event["data"]["outcome"] == "success"
+    assert event["data"]["tool_call_id"] == str(ToolCall.objects.get().id)
