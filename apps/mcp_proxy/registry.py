@@ -85,6 +85,11 @@ def tool_register(spec: ToolSpec) -> ToolSpec:
     return spec
 
 
+def tool_unregister(name: str) -> None:
+    """Remove a tool (an external server's tool that is gone; a test's own tool)."""
+    _REGISTRY.pop(name, None)
+
+
 def _builtins_loaded() -> None:
     from apps.mcp_proxy.builtin import BUILTIN_MODULES
 

@@ -65,3 +65,4 @@ class DaphneServer:
                 self.process.kill()
                 self.process.wait()
         self.log.close()
+        os.unlink(self.log.name)
