@@ -38,10 +38,7 @@ class CallContext:
     session_id: str | None = None
     # How to reach the calling client during the call (progress, logging, elicitation); None for REST and flows.
     relay: Any = None
-
-    @property
-    def transport(self) -> str:
-        return ToolCallTransport.MCP if self.protocol_version else ToolCallTransport.REST
+    transport: str = ToolCallTransport.REST  # what the audit row records: mcp | rest
 
 
 @dataclass(frozen=True)

@@ -10,6 +10,7 @@ from mcp.server.context import ServerRequestContext
 from mcp.server.lowlevel import Server
 from mcp.shared.exceptions import MCPError
 
+from apps.mcp_proxy.models import ToolCallTransport
 from apps.mcp_proxy.pipeline import CallContext, ToolCallRefused, ToolNotVisible, tool_call_execute
 from apps.mcp_proxy.registry import tools_visible
 from apps.mcp_proxy.threads import in_thread
@@ -46,6 +47,7 @@ def call_context(ctx: ServerRequestContext) -> CallContext:
         protocol_version=ctx.protocol_version,
         session_id=scope.get("preloop.session_id"),
         relay=McpRelay(session=ctx.session),
+        transport=ToolCallTransport.MCP,
     )
 
 

@@ -221,3 +221,13 @@ def test_each_call_is_announced_on_the_users_activity_topic(server, alice, synce
     assert (event["topic"], event["event"]) == ("activity", "tool_call")
     assert event["data"]["tool_name"] == "get_issue" and event["data"]["outcome"] == "success"
     assert event["data"]["tool_call_id"] == str(ToolCall.objects.get().id)
+
+
+def test_another_users_session_id_is_not_found(server, alice, bob):
+    opened = httpx2.post(
+        server.mcp_url, json=INITIALIZE, headers={**ACCEPT, "Authorization": f"Bearer {key_for(alice)}"}
+    )
+    hijack = {**ACCEPT, "Authorization": f"Bearer {key_for(bob)}", "Mcp-Session-Id": opened.headers["mcp-session-id"],
+              "MCP-Protocol-Version": "2025-06-18"}  # fmt: skip
+    response = httpx2.post(server.mcp_url, json={"jsonrpc": "2.0", "id": 2, "method": "tools/list"}, headers=hijack)
+    assert response.status_code == 404
