@@ -19,7 +19,7 @@ from django.core.exceptions import ObjectDoesNotExist
 from apps.mcp_proxy.audit import arguments_digest, arguments_redact
 from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport
 from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_get
-from apps.mcp_proxy.threads import in_thread
+from apps.mcp_proxy.threads import in_thread, in_worker_thread
 from apps.trackers.clients.base import TrackerError
 
 log = logging.getLogger(__name__)
@@ -141,7 +141,7 @@ async def tool_execute(call: _Call) -> tuple[str, ToolOutput | None, str]:
         if inspect.iscoroutinefunction(handler):
             output = await handler(**kwargs)
         else:
-            output = await in_thread(handler, **kwargs)
+            output = await in_worker_thread(handler, **kwargs)
     except ToolError as error:
         return ToolCallOutcome.TOOL_ERROR, None, str(error)
     except TrackerError as error:

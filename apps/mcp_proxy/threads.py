@@ -35,3 +35,12 @@ def _connections_tidied(function: Callable[..., T]) -> Callable[..., T]:
 async def in_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
     """Run sync `function` in Django's thread for sync work and await its result."""
     return await sync_to_async(_connections_tidied(function), thread_sensitive=True)(*args, **kwargs)
+
+
+async def in_worker_thread(function: Callable[..., T], /, *args: Any, **kwargs: Any) -> T:
+    """Run sync `function` in a thread of its own (a pool's): for slow work such as a tracker's HTTP calls,
+    which would otherwise hold up every other call's sync steps queued behind it in Django's one thread.
+
+    It has its own database connection, so it sees only committed data, and closes it when done.
+    """
+    return await sync_to_async(_connections_tidied(function), thread_sensitive=False)(*args, **kwargs)

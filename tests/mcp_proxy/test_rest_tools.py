@@ -6,7 +6,8 @@ from apps.accounts.models import Scope
 from apps.mcp_proxy.models import ToolCall
 from tests.conftest import client_for
 
-pytestmark = pytest.mark.django_db
+# Tool handlers run in a worker thread with its own connection: the data they read must be committed.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 
 def test_a_tool_is_called_with_its_arguments_as_the_body(alice, synced_github):
