@@ -15,6 +15,18 @@ import uuid
 from django.conf import settings
 
 log = logging.getLogger(__name__)
+
+
+def _keepalive_seconds() -> float:
+    """How often an owner says it still serves a forwarded response (10 s at the default forward timeout)."""
+    return max(1.0, 2 * settings.MCP_FORWARD_TIMEOUT_SECONDS)
+
+
+def _owner_silence_seconds() -> float:
+    """Silence after which the owner counts as dead: three missed keep-alives and the forward timeout."""
+    return 3 * _keepalive_seconds() + settings.MCP_FORWARD_TIMEOUT_SECONDS
+
+
 SCOPE_KEYS = ("type", "asgi", "http_version", "method", "scheme", "path", "raw_path", "query_string", "root_path",
               "headers", "client", "server")  # fmt: skip
 
@@ -61,11 +73,22 @@ async def forward_request(owner: str, scope, receive, send, layer) -> bool:
         return False
 
     async def relay() -> None:
+        started = False
         while True:
-            message = await layer.receive(reply)
+            try:
+                message = await asyncio.wait_for(layer.receive(reply), timeout=_owner_silence_seconds())
+            except TimeoutError:  # the owner died mid-response: end it, the client reconnects or retries
+                log.info("MCP session owner %s went silent during a forwarded response", owner)
+                if not started:
+                    await _not_found(send)
+                else:
+                    await send({"type": "http.response.body", "body": b""})
+                return
             if message["type"] == "mcp.done":
                 return
-            await send(message["message"])
+            if message["type"] == "mcp.response":
+                started = True
+                await send(message["message"])
 
     async def watch_client() -> None:
         while (await receive())["type"] != "http.disconnect":
@@ -109,10 +132,17 @@ async def forwarded_request_serve(endpoint, message: dict, disconnects: asyncio.
             wire["headers"] = [[bytes(k), bytes(v)] for k, v in wire["headers"]]
         await layer.send(reply, {"type": "mcp.response", "message": wire})
 
+    async def keep_alive() -> None:  # an SSE stream may stay quiet for long; this says the owner still lives
+        while True:
+            await asyncio.sleep(_keepalive_seconds())
+            await layer.send(reply, {"type": "mcp.alive"})
+
     scope["preloop.forwarded"] = True
+    alive = asyncio.create_task(keep_alive())
     try:
         await endpoint(scope, receive, send)
     except Exception:
         log.exception("serving a forwarded MCP request failed")
     finally:
+        alive.cancel()
         await layer.send(reply, {"type": "mcp.done"})

@@ -2,6 +2,8 @@
 
 import asyncio
 import itertools
+import threading
+import time
 
 import httpx2
 import pytest
@@ -74,3 +76,34 @@ def test_a_session_whose_process_is_gone_is_a_404_so_the_client_initializes_agai
     gone = httpx2.post(server.mcp_url, json=LIST, headers=session, timeout=10)
     assert gone.status_code == 404 and gone.json()["error"]["message"] == "Session not found"
     assert httpx2.post(server.mcp_url, json=LIST, headers=session, timeout=10).status_code == 404
+
+
+def test_a_forwarded_stream_ends_when_its_owner_dies(server, alice):
+    headers = {"Accept": "application/json, text/event-stream", "Authorization": f"Bearer {key_for(alice)}",
+               "MCP-Protocol-Version": "2025-11-25"}  # fmt: skip
+    owner = DaphneServer().start()
+    try:
+        opened = httpx2.post(owner.mcp_url, json=INITIALIZE, headers=headers)
+        session = {**headers, "Mcp-Session-Id": opened.headers["mcp-session-id"]}
+        httpx2.post(owner.mcp_url, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers=session)
+        listen = {**session, "Accept": "text/event-stream"}
+        ended = {}
+
+        def listen_to_the_stream():  # the GET reaches `server`, which forwards it to the owner
+            with httpx2.stream("GET", server.mcp_url, headers=listen, timeout=60) as stream:
+                ended["status"] = stream.status_code
+                for _chunk in stream.iter_raw():
+                    pass
+            ended["at"] = time.monotonic()
+
+        listener = threading.Thread(target=listen_to_the_stream)
+        listener.start()
+        time.sleep(1.5)  # the stream is open on the owner
+        owner.process.kill()  # no goodbye: the forwarding process only notices the silence
+        killed = time.monotonic()
+        listener.join(timeout=60)
+        elapsed = ended["at"] - killed
+    finally:
+        owner.stop()
+    # Three missed keep-alives (4 s apart with the tests' 2 s forward timeout) and the forward timeout.
+    assert ended["status"] == 200 and elapsed < 3 * 4 + 2 + 3
