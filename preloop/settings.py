@@ -88,6 +88,7 @@ INSTALLED_APPS = [
     "apps.issues",
     "apps.notifications",
     "apps.console",
+    "apps.mcp_proxy",
 ]
 
 MIDDLEWARE = [
@@ -141,7 +142,12 @@ CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", 
 CHANNEL_LAYERS = {
     "default": {
         "BACKEND": "channels_redis.core.RedisChannelLayer",
-        "CONFIG": {"hosts": [REDIS_URL], "prefix": env.str("CHANNEL_LAYER_PREFIX", default="preloop")},
+        # channels_redis blocks 5 s per BZPOPMIN, exactly redis-py 8's default socket timeout: reads then time
+        # out now and then, and a receive fails (seen on MCP forwarding). A longer socket timeout avoids the race.
+        "CONFIG": {
+            "hosts": [{"address": REDIS_URL, "socket_timeout": 30}],
+            "prefix": env.str("CHANNEL_LAYER_PREFIX", default="preloop"),
+        },
     }
 }
 DRAMATIQ_BROKER = {
@@ -280,3 +286,9 @@ LLM_MODEL = env.str("LLM_MODEL", default="")
 if LLM_PROVIDER != "none" and not LLM_MODEL:
     raise ImproperlyConfigured("LLM_MODEL is required when LLM_PROVIDER is set, e.g. LLM_MODEL=gpt-4o-mini")
 LLM_TIMEOUT_SECONDS = env.float("LLM_TIMEOUT_SECONDS", default=60.0)
+# MCP endpoint (/mcp/v1). Browser Origins allowed besides this server's own loopback or ALLOWED_HOSTS name.
+MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGINS)
+# Seconds an MCP session may stay unused before it ends (the client then initializes again).
+MCP_SESSION_IDLE_SECONDS = env.int("MCP_SESSION_IDLE_SECONDS", default=1800)
+# Seconds to wait for the process owning an MCP session to take a forwarded request; silent means gone (404).
+MCP_FORWARD_TIMEOUT_SECONDS = env.float("MCP_FORWARD_TIMEOUT_SECONDS", default=5.0)

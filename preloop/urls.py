@@ -6,6 +6,7 @@ api_v1 = [
     path("", include("apps.accounts.api.urls")),
     path("", include("apps.trackers.api.urls")),
     path("", include("apps.issues.api.urls")),
+    path("", include("apps.mcp_proxy.api.urls")),
 ]
 
 urlpatterns = [

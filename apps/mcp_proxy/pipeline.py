@@ -1,0 +1,200 @@
+"""The one call pipeline: every tool call (MCP, REST, later flows) passes through `tool_call_execute`.
+
+resolve the visible tool → decide → execute → audit → publish activity. Anything that goes wrong
+before execution denies the call (fail closed); the audit row is written whatever happens.
+"""
+
+from __future__ import annotations
+
+import inspect
+import logging
+import time
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import jsonschema
+from django.core.exceptions import ObjectDoesNotExist
+
+from apps.mcp_proxy.audit import arguments_digest, arguments_redact
+from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport
+from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_get
+from apps.mcp_proxy.threads import in_thread, in_worker_thread
+from apps.trackers.clients.base import TrackerError
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """Who calls, through what; built by the MCP endpoint from the session (or `_meta`), or by the REST view."""
+
+    user: Any
+    credential_id: str = ""
+    client_name: str = ""
+    client_version: str = ""
+    client_capabilities: Mapping[str, Any] = field(default_factory=dict)
+    protocol_version: str = ""
+    session_id: str | None = None
+    # How to reach the calling client during the call (progress, logging, elicitation); None for REST and flows.
+    relay: Any = None
+    transport: str = ToolCallTransport.REST  # what the audit row records: mcp | rest
+
+
+@dataclass(frozen=True)
+class ToolCallResult:
+    structured: dict[str, Any] | None
+    text: str
+    is_error: bool
+    outcome: str
+    tool_call_id: str
+
+
+class ToolCallRefused(Exception):
+    """The pipeline refused the call before running it; `reason` names why (edges map it to their errors)."""
+
+    reason = "denied"
+
+
+class ToolNotVisible(ToolCallRefused):
+    """No such tool for this user: unknown and hidden look the same, so nothing leaks."""
+
+    reason = "unknown_tool"
+
+
+class ToolCallUndecidable(ToolCallRefused):
+    """Something failed while deciding; the call is refused rather than run unchecked."""
+
+    reason = "internal_error"
+
+
+@dataclass
+class _Call:
+    context: CallContext
+    tool_name: str
+    arguments: dict[str, Any]
+    started: float
+    spec: ToolSpec | None = None
+
+
+async def tool_call_execute(*, context: CallContext, tool_name: str, arguments: dict) -> ToolCallResult:
+    """Run one tool call for `context.user` through every step, and audit it.
+
+    Raises ToolCallRefused (after auditing) when the call is not allowed to run at all; returns an
+    `is_error` result when it ran, or was judged, and failed in a way the caller can correct.
+    """
+    call = _Call(context=context, tool_name=tool_name, arguments=arguments, started=time.monotonic())
+    try:
+        call.spec = await tool_resolve(call)
+        problem = await tool_call_decide(call)
+    except ToolCallRefused as refusal:
+        await _finish(call, outcome=ToolCallOutcome.DENIED, error=str(refusal))
+        raise
+    except Exception as error:  # fail closed: a broken check never lets a call through
+        log.exception("deciding on %s failed; refusing it", tool_name)
+        await _finish(call, outcome=ToolCallOutcome.DENIED, error=f"internal error while deciding: {error}")
+        raise ToolCallUndecidable("Preloop could not check this call, so it was not run. Try again later.") from error
+    if problem is not None:
+        return await _finish(call, outcome=ToolCallOutcome.DENIED, error=problem, text=problem)
+    outcome, output, error = await tool_execute(call)
+    text = output.text if output else error
+    return await _finish(
+        call, outcome=outcome, error=error, text=text, structured=output.structured if output else None
+    )
+
+
+async def tool_resolve(call: _Call) -> ToolSpec:
+    """The named tool among those this user sees; unknown and hidden tools are refused alike."""
+    spec = await in_thread(tool_visible_get, user=call.context.user, name=call.tool_name)
+    if spec is None:
+        raise ToolNotVisible(f"Unknown tool: {call.tool_name}")
+    return spec
+
+
+async def tool_call_decide(call: _Call) -> str | None:
+    """Whether the call may run: None when allowed, else the reason the caller can act on.
+
+    For now: the arguments must satisfy the tool's input schema. Tool configurations (enabled,
+    rules, approval policies) plug in here and raise ToolCallRefused for a deny.
+    """
+    return arguments_problem(call.spec.input_schema, call.arguments)
+
+
+def arguments_problem(schema: Mapping[str, Any], arguments: Any) -> str | None:
+    """A readable description of what is wrong with the arguments, or None when they are valid."""
+    validator = jsonschema.Draft202012Validator(schema)
+    errors = sorted(validator.iter_errors(arguments), key=lambda error: list(error.absolute_path))
+    if not errors:
+        return None
+    lines = []
+    for error in errors[:5]:
+        where = ".".join(str(part) for part in error.absolute_path)
+        lines.append(f"{where}: {error.message}" if where else error.message)
+    return "Invalid arguments: " + "; ".join(lines)
+
+
+async def tool_execute(call: _Call) -> tuple[str, ToolOutput | None, str]:
+    """Run the handler: (outcome, output, error message). Tool refusals become readable errors."""
+    handler = call.spec.handler
+    kwargs = {"user": call.context.user, "arguments": call.arguments, "context": call.context}
+    try:
+        if inspect.iscoroutinefunction(handler):
+            output = await handler(**kwargs)
+        else:
+            output = await in_worker_thread(handler, **kwargs)
+    except ToolError as error:
+        return ToolCallOutcome.TOOL_ERROR, None, str(error)
+    except TrackerError as error:
+        return ToolCallOutcome.TOOL_ERROR, None, f"The tracker refused: {error}"
+    except ObjectDoesNotExist as error:
+        return ToolCallOutcome.TOOL_ERROR, None, f"Not found: {error}"
+    except Exception:
+        log.exception("tool %s failed", call.tool_name)
+        return ToolCallOutcome.ERROR, None, f"The tool {call.tool_name} failed unexpectedly; the failure was logged."
+    return ToolCallOutcome.SUCCESS, output, ""
+
+
+async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
+                  structured: dict | None = None) -> ToolCallResult:  # fmt: skip
+    row = await tool_call_audit(call, outcome=outcome, error=error)
+    await tool_call_publish(call, row)
+    return ToolCallResult(structured=structured, text=text, is_error=outcome != ToolCallOutcome.SUCCESS,
+                          outcome=outcome, tool_call_id=str(row.id))  # fmt: skip
+
+
+async def tool_call_audit(call: _Call, *, outcome: str, error: str) -> ToolCall:
+    """Write the ToolCall row: who, what (redacted, digested), outcome, latency, through which client."""
+    context = call.context
+    try:
+        digest = arguments_digest(call.arguments)
+    except (TypeError, ValueError):
+        digest = ""
+    return await in_thread(
+        ToolCall.objects.create,
+        user=context.user,
+        tool_name=call.tool_name[:200],
+        source=call.spec.source if call.spec else "",
+        arguments=arguments_redact(call.arguments) if isinstance(call.arguments, dict) else {},
+        arguments_digest=digest,
+        outcome=outcome,
+        error_message=error,
+        duration_ms=int((time.monotonic() - call.started) * 1000),
+        transport=context.transport,
+        client_name=context.client_name[:200],
+        client_version=context.client_version[:100],
+        protocol_version=context.protocol_version[:20],
+        session_id=(context.session_id or "")[:200],
+        credential_id=context.credential_id[:100],
+    )
+
+
+async def tool_call_publish(call: _Call, row: ToolCall) -> None:
+    """Tell the user's `activity` topic; losing Redis must not fail a call that already happened."""
+    from apps.notifications.services import event_publish_async
+
+    data = {"tool_call_id": str(row.id), "tool_name": row.tool_name, "outcome": row.outcome,
+            "duration_ms": row.duration_ms, "client_name": row.client_name, "transport": row.transport}  # fmt: skip
+    try:
+        await event_publish_async(user_id=row.user_id, topic="activity", event_type="tool_call", data=data)
+    except Exception:
+        log.exception("could not publish the tool call %s", row.id)

@@ -1,0 +1,129 @@
+"""The tool registry: every tool Preloop serves is one `ToolSpec`, registered once at import.
+
+Adding a built-in tool is a checklist: write its module under `apps/mcp_proxy/builtin/` with a
+handler and a `ToolSpec`, call `tool_register(spec)` at the bottom, and name the module in
+`builtin/__init__.py`'s BUILTIN_MODULES. Visibility, schema validation, audit and activity come
+from the pipeline; the handler only does the work.
+"""
+
+from __future__ import annotations
+
+import importlib
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+import mcp_types
+
+from apps.mcp_proxy.models import ToolSource
+
+
+@dataclass(frozen=True)
+class ToolOutput:
+    """What a handler returns: structured content for programs and readable text for people and models."""
+
+    structured: dict[str, Any]
+    text: str
+
+
+class ToolError(Exception):
+    """The tool ran and cannot do what was asked (not found, refused, ambiguous): an `isError` result.
+
+    The message goes to the caller (often a model), so it says what to do next.
+    """
+
+
+# A handler receives the calling user and the validated arguments; sync handlers run in a thread.
+ToolHandler = Callable[..., ToolOutput | Awaitable[ToolOutput]]
+
+
+@dataclass(frozen=True)
+class ToolSpec:
+    name: str
+    title: str
+    description: str  # written for the model that picks the tool: what it does, when to use it, how to address things
+    input_schema: Mapping[str, Any]
+    handler: ToolHandler  # handler(*, user, arguments: dict, context: CallContext) -> ToolOutput
+    output_schema: Mapping[str, Any] | None = None
+    read_only: bool = False
+    destructive: bool = False
+    idempotent: bool = False
+    open_world: bool = False
+    source: str = ToolSource.PRELOOP_BUILTIN
+    # Who may see the tool, besides the source's own rule (see `source_visible`); None: everyone the source allows.
+    visible_to: Callable[[Any], bool] | None = field(default=None)
+
+    def as_mcp_tool(self) -> mcp_types.Tool:
+        return mcp_types.Tool(
+            name=self.name,
+            title=self.title,
+            description=self.description,
+            input_schema=dict(self.input_schema),
+            output_schema=dict(self.output_schema) if self.output_schema else None,
+            annotations=mcp_types.ToolAnnotations(
+                title=self.title,
+                read_only_hint=self.read_only,
+                destructive_hint=self.destructive,
+                idempotent_hint=self.idempotent,
+                open_world_hint=self.open_world,
+            ),
+        )
+
+    def as_listing(self) -> dict[str, Any]:
+        """The tool as `tools/list` shows it (camelCase JSON), for the REST listing."""
+        return self.as_mcp_tool().model_dump(by_alias=True, mode="json", exclude_none=True)
+
+
+_REGISTRY: dict[str, ToolSpec] = {}
+
+
+def tool_register(spec: ToolSpec) -> ToolSpec:
+    """Add a tool; a second tool with the same name is a programming error."""
+    if spec.name in _REGISTRY and _REGISTRY[spec.name] is not spec:
+        raise ValueError(f"a tool named {spec.name!r} is already registered")
+    _REGISTRY[spec.name] = spec
+    return spec
+
+
+def tool_unregister(name: str) -> None:
+    """Remove a tool (an external server's tool that is gone; a test's own tool)."""
+    _REGISTRY.pop(name, None)
+
+
+def _builtins_loaded() -> None:
+    from apps.mcp_proxy.builtin import BUILTIN_MODULES
+
+    for module in BUILTIN_MODULES:
+        importlib.import_module(module)
+
+
+def tools_all() -> list[ToolSpec]:
+    """Every registered tool, in registration order (visibility not applied)."""
+    _builtins_loaded()
+    return list(_REGISTRY.values())
+
+
+def source_visible(*, user, source: str) -> bool:
+    """Built-in tools work on the user's trackers: an account without one sees none of them."""
+    if source == ToolSource.PRELOOP_BUILTIN:
+        from apps.trackers.selectors import tracker_list
+
+        return tracker_list(user=user).exists()
+    return False
+
+
+def tools_visible(*, user) -> list[ToolSpec]:
+    """The tools this user may see and call (sync: it reads the database)."""
+    sources: dict[str, bool] = {}
+    visible = []
+    for spec in tools_all():
+        if spec.source not in sources:
+            sources[spec.source] = source_visible(user=user, source=spec.source)
+        if sources[spec.source] and (spec.visible_to is None or spec.visible_to(user)):
+            visible.append(spec)
+    return visible
+
+
+def tool_visible_get(*, user, name: str) -> ToolSpec | None:
+    """The named tool if this user may see it; None for unknown and hidden alike."""
+    return next((spec for spec in tools_visible(user=user) if spec.name == name), None)
