@@ -159,6 +159,7 @@ def main() -> None:
     parser.add_argument("--real", type=int, default=2_000, help="issues embedded with the real model")
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--explain", action="store_true", help="print the plans of one query per mode")
+    parser.add_argument("--ef-search", type=int, help="HNSW candidates per search (default: the product's setting)")
     args = parser.parse_args()
     total = 1_000_000 if args.million else args.issues
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preloop.settings")
@@ -170,6 +171,8 @@ def main() -> None:
     from apps.issues import search
     from apps.issues.embeddings.providers import embedding_provider
 
+    if args.ef_search:
+        search.HNSW_EF_SEARCH = args.ef_search
     rng = random.Random(args.seed)  # noqa: S311 - reproducible test data, not secrets
     user, vectors, ids = build_corpus(total, min(args.real, total), rng)
     provider = embedding_provider()
@@ -200,6 +203,7 @@ def main() -> None:
         # as the exact 10th neighbour. Variations of one issue tie, so which ids come back among equals is arbitrary.
         tenth = np.sort(vectors @ vector)[-10]
         recalls.append(sum(similarity >= tenth - 1e-4 for _, similarity in approximate) / 10)
+
     print(f"\nquery embedding alone: p50 {pct(embed_ms, 50):.1f} ms, p95 {pct(embed_ms, 95):.1f} ms")
     print(f"HNSW recall@10 against exact search (distance-based): {statistics.mean(recalls):.3f} "
           f"(min {min(recalls):.1f}, ef_search {search.HNSW_EF_SEARCH})")  # fmt: skip

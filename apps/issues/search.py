@@ -24,7 +24,7 @@ from apps.trackers.models import Project
 MODES = ("hybrid", "semantic", "keyword")
 RRF_K = 60  # the usual constant of reciprocal rank fusion: rank 1 weighs 1/61, rank 10 1/70
 MAX_LIMIT = 100
-HNSW_EF_SEARCH = 100
+HNSW_EF_SEARCH = 400  # recall@10 0.976 at 100 → 0.999 at 400 on 100k issues, latency unchanged (benchmarks/search.py)
 # Below this cosine an issue is not "similar in meaning" at all (unrelated issue texts score about -0.1 to 0.15
 # with the local model, the related ones of tests/issues/corpus.py 0.3 and up); without a floor every embedded
 # issue would be a semantic "match".
