@@ -1,4 +1,5 @@
 from django.contrib import admin
+from django.db import models
 
 from apps.mcp_proxy.models import ExternalMcpServer, ToolCall
 
@@ -33,6 +34,7 @@ class ExternalMcpServerAdmin(admin.ModelAdmin):
     search_fields = ["name", "slug", "url", "owner__email"]
     list_select_related = ["owner"]
     exclude = ["bearer_token", "headers", "env"]  # never shown; owners manage them through the API
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
     readonly_fields = ["owner", "slug", "last_scanned_at", "last_error", "last_latency_ms", "server_info",
                        "capabilities", "protocol_version", "tools", "prompts", "resources",
                        "resource_templates"]  # fmt: skip

@@ -15,7 +15,7 @@ from apps.mcp_proxy.models import ExternalMcpServer
 from apps.mcp_proxy.registry import tools_visible
 from tests.conftest import PASSWORD, client_for, free_port, make_user
 from tests.crud import OwnedResourceContract
-from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN, sse_upstream, streamable_http_upstream
+from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN, paged_upstream, sse_upstream, streamable_http_upstream
 
 pytestmark = pytest.mark.django_db
 COLLECTION = "/api/v1/mcp-servers"
@@ -39,6 +39,13 @@ def secured_upstream():
 @pytest.fixture(scope="session")
 def sse_weather_upstream():
     upstream = sse_upstream().start()
+    yield upstream
+    upstream.stop()
+
+
+@pytest.fixture(scope="session")
+def tools_only_paged_upstream():
+    upstream = paged_upstream().start()
     yield upstream
     upstream.stop()
 
@@ -128,6 +135,14 @@ def test_the_tools_list_shows_proxied_names_schemas_and_annotations(alice, weath
     assert weather["annotations"] == {"readOnlyHint": True, "openWorldHint": True}
     assert weather["outputSchema"]["required"] == ["city", "celsius"]
     assert weather["inputSchema"]["required"] == ["city"]
+
+
+def test_a_scan_reads_every_page_and_only_what_the_server_declares(alice, tools_only_paged_upstream):
+    result = scan(alice, server_for(alice, url=tools_only_paged_upstream.url, name="Paged"))
+    assert result["ok"] is True, result
+    assert (result["server"]["tool_count"], result["server"]["prompt_count"], result["server"]["resource_count"]) == (
+        5, 0, 0)  # fmt: skip
+    assert "tools" in result["server"]["capabilities"] and "prompts" not in result["server"]["capabilities"]
 
 
 def test_scanned_tools_are_not_served_through_mcp_yet(alice, weather_upstream):

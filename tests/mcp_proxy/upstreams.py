@@ -8,8 +8,9 @@ from __future__ import annotations
 import threading
 import time
 
+from mcp.server import Server
 from mcp.server.mcpserver import MCPServer
-from mcp_types import ToolAnnotations
+from mcp_types import ListToolsResult, PaginatedRequestParams, Tool, ToolAnnotations
 from pydantic import BaseModel
 
 UPSTREAM_TOKEN = "upstream-secret-token-1234"
@@ -53,6 +54,19 @@ def weather_server() -> MCPServer:
         return f"Report for {city}"
 
     return server
+
+
+def paged_tools_server(*, tool_count: int = 5, page_size: int = 2) -> Server:
+    """A low-level server that offers only tools, two per `tools/list` page."""
+    tools = [Tool(name=f"tool_{number}", description=f"Tool {number}", input_schema={"type": "object"})
+             for number in range(tool_count)]  # fmt: skip
+
+    async def list_tools(ctx, params: PaginatedRequestParams | None) -> ListToolsResult:
+        start = int(params.cursor) if params and params.cursor else 0
+        end = start + page_size
+        return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
+
+    return Server("paged-upstream", version="0.1.0", on_list_tools=list_tools)
 
 
 class BearerRequired:
@@ -104,6 +118,10 @@ def streamable_http_upstream(*, token: str | None = None) -> LoopbackUpstream:
     app = weather_server().streamable_http_app()
     # Lifespan events pass the middleware untouched, so the SDK's session manager still starts.
     return LoopbackUpstream(BearerRequired(app, token) if token else app, "/mcp")
+
+
+def paged_upstream() -> LoopbackUpstream:
+    return LoopbackUpstream(paged_tools_server().streamable_http_app(), "/mcp")
 
 
 def sse_upstream() -> LoopbackUpstream:
