@@ -154,6 +154,9 @@ def _explain(server: ExternalMcpServer, error: BaseException, statuses: list[int
                     "and headers.")  # fmt: skip
         return (f"{where} answered HTTP {code}: is this the server's MCP endpoint, and does it speak the "
                 f"{server.get_transport_display()} transport?")  # fmt: skip
+    if "content type" in str(error).lower():  # a web page or another API where the MCP endpoint should be
+        return (f"{where} is not an MCP endpoint ({error}): check the URL and that the server speaks the "
+                f"{server.get_transport_display()} transport.")  # fmt: skip
     if isinstance(error, httpx2.TimeoutException | TimeoutError):
         return (
             f"{where} did not answer within {server.timeout_seconds} s: is it overloaded, or is the timeout too short?"

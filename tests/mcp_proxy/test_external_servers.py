@@ -15,7 +15,13 @@ from apps.mcp_proxy.models import ExternalMcpServer
 from apps.mcp_proxy.registry import tools_visible
 from tests.conftest import PASSWORD, client_for, free_port, make_user
 from tests.crud import OwnedResourceContract
-from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN, paged_upstream, sse_upstream, streamable_http_upstream
+from tests.mcp_proxy.upstreams import (
+    UPSTREAM_TOKEN,
+    LoopbackUpstream,
+    paged_upstream,
+    sse_upstream,
+    streamable_http_upstream,
+)
 
 pytestmark = pytest.mark.django_db
 COLLECTION = "/api/v1/mcp-servers"
@@ -190,6 +196,27 @@ def test_a_silent_server_times_out_with_a_clear_error(alice, silent_upstream):
 def test_a_url_that_is_not_an_mcp_endpoint_is_named(alice, weather_upstream):
     result = scan(alice, server_for(alice, url=weather_upstream.url.replace("/mcp", "/elsewhere")))
     assert result["ok"] is False and "answered HTTP 404" in result["server"]["last_error"]
+
+
+@pytest.fixture(scope="session")
+def web_page():
+    """An HTTP server that answers every request with an HTML page."""
+
+    async def page(scope, receive, send):
+        if scope["type"] == "http":
+            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
+            await send({"type": "http.response.body", "body": b"<html><body>Welcome</body></html>"})
+
+    upstream = LoopbackUpstream(page, "/").start()
+    yield upstream
+    upstream.stop()
+
+
+@pytest.mark.parametrize("transport", ["streamable_http", "sse"])
+def test_a_web_page_is_reported_as_not_an_mcp_endpoint(alice, web_page, transport):
+    result = scan(alice, server_for(alice, url=web_page.url, transport=transport))
+    assert result["ok"] is False and "is not an MCP endpoint" in result["server"]["last_error"]
+    assert "text/html" in result["server"]["last_error"]
 
 
 def test_a_tool_named_like_a_builtin_is_refused_at_scan(alice, weather_upstream):
