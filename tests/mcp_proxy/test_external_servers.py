@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-import socket
 import sys
-import threading
 from pathlib import Path
 
 import pytest
@@ -15,57 +13,11 @@ from apps.mcp_proxy.models import ExternalMcpServer
 from apps.mcp_proxy.registry import tools_visible
 from tests.conftest import PASSWORD, client_for, free_port, make_user
 from tests.crud import OwnedResourceContract
-from tests.mcp_proxy.upstreams import (
-    UPSTREAM_TOKEN,
-    LoopbackUpstream,
-    paged_upstream,
-    sse_upstream,
-    streamable_http_upstream,
-)
+from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN
 
 pytestmark = pytest.mark.django_db
 COLLECTION = "/api/v1/mcp-servers"
 WEATHER_TOOLS = ["get_weather", "echo", "search"]
-
-
-@pytest.fixture(scope="session")
-def weather_upstream():
-    upstream = streamable_http_upstream().start()
-    yield upstream
-    upstream.stop()
-
-
-@pytest.fixture(scope="session")
-def secured_upstream():
-    upstream = streamable_http_upstream(token=UPSTREAM_TOKEN).start()
-    yield upstream
-    upstream.stop()
-
-
-@pytest.fixture(scope="session")
-def sse_weather_upstream():
-    upstream = sse_upstream().start()
-    yield upstream
-    upstream.stop()
-
-
-@pytest.fixture(scope="session")
-def tools_only_paged_upstream():
-    upstream = paged_upstream().start()
-    yield upstream
-    upstream.stop()
-
-
-@pytest.fixture
-def silent_upstream():
-    """A TCP server that accepts connections and never answers."""
-    listener = socket.create_server(("127.0.0.1", 0))
-    accepted = []
-    threading.Thread(target=lambda: accepted.append(listener.accept()), daemon=True).start()
-    yield f"http://127.0.0.1:{listener.getsockname()[1]}/mcp"
-    listener.close()
-    for conn, _ in accepted:
-        conn.close()
 
 
 def server_for(user, url="http://127.0.0.1:9/mcp", name="Weather", **fields) -> ExternalMcpServer:
@@ -196,20 +148,6 @@ def test_a_silent_server_times_out_with_a_clear_error(alice, silent_upstream):
 def test_a_url_that_is_not_an_mcp_endpoint_is_named(alice, weather_upstream):
     result = scan(alice, server_for(alice, url=weather_upstream.url.replace("/mcp", "/elsewhere")))
     assert result["ok"] is False and "answered HTTP 404" in result["server"]["last_error"]
-
-
-@pytest.fixture(scope="session")
-def web_page():
-    """An HTTP server that answers every request with an HTML page."""
-
-    async def page(scope, receive, send):
-        if scope["type"] == "http":
-            await send({"type": "http.response.start", "status": 200, "headers": [(b"content-type", b"text/html")]})
-            await send({"type": "http.response.body", "body": b"<html><body>Welcome</body></html>"})
-
-    upstream = LoopbackUpstream(page, "/").start()
-    yield upstream
-    upstream.stop()
 
 
 @pytest.mark.parametrize("transport", ["streamable_http", "sse"])
