@@ -237,6 +237,11 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
+    # Two fields named `transport` (a tool call's, an MCP server's) need distinct enum names.
+    "ENUM_NAME_OVERRIDES": {
+        "ToolCallTransportEnum": "apps.mcp_proxy.models.ToolCallTransport",
+        "McpTransportEnum": "apps.mcp_proxy.models.McpTransport",
+    },
 }
 
 WEBSOCKET_HEARTBEAT_SECONDS = env.float("WEBSOCKET_HEARTBEAT_SECONDS", default=25.0)
@@ -261,6 +266,9 @@ SYNC_INTERVAL_SECONDS = env.int("SYNC_INTERVAL_SECONDS", default=300)
 
 # User-supplied URLs (trackers, later MCP servers) may point at loopback/private addresses only when on.
 ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=not IS_PRODUCTION)
+
+# External MCP servers over stdio run a program on this server: only when an administrator allows it.
+MCP_ALLOW_STDIO_SERVERS = env.bool("MCP_ALLOW_STDIO_SERVERS", default=False)
 
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)

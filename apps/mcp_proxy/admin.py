@@ -1,6 +1,7 @@
 from django.contrib import admin
+from django.db import models
 
-from apps.mcp_proxy.models import ToolCall
+from apps.mcp_proxy.models import ExternalMcpServer, ToolCall
 
 
 @admin.register(ToolCall)
@@ -24,3 +25,19 @@ class ToolCallAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         return False
+
+
+@admin.register(ExternalMcpServer)
+class ExternalMcpServerAdmin(admin.ModelAdmin):
+    list_display = ["name", "transport", "url", "owner", "is_active", "last_scanned_at", "last_error"]
+    list_filter = ["transport", "is_active"]
+    search_fields = ["name", "slug", "url", "owner__email"]
+    list_select_related = ["owner"]
+    exclude = ["bearer_token", "headers", "env"]  # never shown; owners manage them through the API
+    formfield_overrides = {models.URLField: {"assume_scheme": "https"}}
+    readonly_fields = ["owner", "slug", "last_scanned_at", "last_error", "last_latency_ms", "server_info",
+                       "capabilities", "protocol_version", "tools", "prompts", "resources",
+                       "resource_templates"]  # fmt: skip
+
+    def has_add_permission(self, request):
+        return False  # a server may need its owner's credentials: registered through the API

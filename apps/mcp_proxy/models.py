@@ -1,7 +1,13 @@
+import json
+import re
 import uuid
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import models
+
+from preloop.crypto import EncryptedTextField, mask
+from preloop.http import OutboundUrlRefused, outbound_url_check
 
 
 class ToolSource(models.TextChoices):
@@ -46,3 +52,97 @@ class ToolCall(models.Model):
 
     def __str__(self) -> str:
         return f"{self.tool_name} by {self.user_id}: {self.outcome}"
+
+
+class McpTransport(models.TextChoices):
+    STREAMABLE_HTTP = "streamable_http", "Streamable HTTP"
+    SSE = "sse", "HTTP+SSE (legacy)"
+    STDIO = "stdio", "stdio (a local command)"
+
+
+HTTP_TRANSPORTS = (McpTransport.STREAMABLE_HTTP, McpTransport.SSE)
+# The proxied name of a tool or prompt is `<prefix>__<name>`; an empty prefix keeps the upstream name.
+PREFIX_SEPARATOR = "__"
+HEADER_NAME = re.compile(r"[!#$%&'*+.^_`|~0-9A-Za-z-]+")
+
+
+class ExternalMcpServer(models.Model):
+    """A user's upstream MCP server and what its last scan found. Credentials are encrypted, never returned."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="mcp_servers")
+    name = models.CharField(max_length=200)
+    slug = models.SlugField(max_length=60, help_text="Derived from the name; unique among the owner's servers.")
+    transport = models.CharField(max_length=20, choices=McpTransport.choices, default=McpTransport.STREAMABLE_HTTP)
+    url = models.URLField(max_length=500, blank=True, help_text="The MCP endpoint (HTTP transports).")
+    command = models.CharField(max_length=500, blank=True, help_text="stdio: the program to run.")
+    args = models.JSONField(default=list, blank=True, help_text="stdio: its arguments.")
+    env = EncryptedTextField(blank=True, help_text="stdio: its extra environment, as JSON (may hold secrets).")
+    tool_prefix = models.CharField(max_length=60, blank=True, help_text="Proxied names are `<prefix>__<name>`.")
+    bearer_token = EncryptedTextField(blank=True)
+    headers = EncryptedTextField(blank=True, help_text="Custom request headers, as JSON.")
+    timeout_seconds = models.PositiveIntegerField(default=30)
+    is_active = models.BooleanField(default=True)
+    # Health, from the last scan.
+    last_scanned_at = models.DateTimeField(null=True, blank=True)
+    last_error = models.TextField(blank=True)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
+    server_info = models.JSONField(default=dict, blank=True, help_text="The upstream's name and version.")
+    capabilities = models.JSONField(default=dict, blank=True)
+    protocol_version = models.CharField(max_length=20, blank=True)
+    # What the last successful scan found, as the upstream listed it (camelCase MCP JSON).
+    tools = models.JSONField(default=list, blank=True)
+    prompts = models.JSONField(default=list, blank=True)
+    resources = models.JSONField(default=list, blank=True)
+    resource_templates = models.JSONField(default=list, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["name", "created_at"]
+        constraints = [models.UniqueConstraint(fields=["owner", "slug"], name="mcp_proxy_server_owner_slug_unique")]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def proxied_name(self, name: str) -> str:
+        return f"{self.tool_prefix}{PREFIX_SEPARATOR}{name}" if self.tool_prefix else name
+
+    @property
+    def bearer_token_hint(self) -> str:
+        return mask(self.bearer_token)
+
+    @property
+    def header_hints(self) -> dict[str, str]:
+        """Header names with masked values: enough to recognise them, never to reuse them."""
+        return {name: mask(value) for name, value in self.headers_dict.items()}
+
+    @property
+    def headers_dict(self) -> dict[str, str]:
+        return json.loads(self.headers) if self.headers else {}
+
+    @property
+    def env_dict(self) -> dict[str, str]:
+        return json.loads(self.env) if self.env else {}
+
+    def clean(self) -> None:
+        """Transport rules: HTTP needs an allowed URL; stdio needs a command and the administrator's consent."""
+        if self.transport in HTTP_TRANSPORTS:
+            if not self.url:
+                raise ValidationError({"url": ["An HTTP transport needs the server's URL."]})
+            try:
+                outbound_url_check(self.url)
+            except OutboundUrlRefused as refused:
+                raise ValidationError({"url": [str(refused)]}) from refused
+        elif not settings.MCP_ALLOW_STDIO_SERVERS:
+            raise ValidationError({"transport": [
+                "stdio servers run programs on the Preloop server and are off here; an administrator can allow "
+                "them with MCP_ALLOW_STDIO_SERVERS=true."
+            ]})  # fmt: skip
+        elif not self.command.strip():
+            raise ValidationError({"command": ["A stdio server needs the command to run."]})
+        for header, value in self.headers_dict.items():
+            if not HEADER_NAME.fullmatch(header) or "\r" in value or "\n" in value:
+                raise ValidationError({"headers": [f"{header!r} is not a valid HTTP header name and value."]})
+        if self.tool_prefix and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.tool_prefix):
+            raise ValidationError({"tool_prefix": ["Use letters, digits, '-' and '_' (or leave it empty)."]})

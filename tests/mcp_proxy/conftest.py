@@ -6,6 +6,14 @@ from apps.accounts.models import Scope
 from apps.accounts.services import api_key_create
 from apps.trackers.sync import tracker_sync
 from tests.mcp_proxy.servers import DaphneServer
+from tests.mcp_proxy.upstream_fixtures import (  # noqa: F401 - fixtures
+    secured_upstream,
+    silent_upstream,
+    sse_weather_upstream,
+    tools_only_paged_upstream,
+    weather_upstream,
+    web_page,
+)
 from tests.trackers.factories import tracker_for
 
 SIX_TOOLS = ["get_issue", "create_issue", "update_issue", "search", "estimate_compliance", "improve_compliance"]

@@ -24,6 +24,10 @@ EXPECTED_PATHS = {
     "/api/v1/issues": {"get", "post"},
     "/api/v1/issues/{issue_id}": {"get", "put", "patch", "delete"},
     "/api/v1/issues/{issue_id}/comments": {"post"},
+    "/api/v1/mcp-servers": {"get", "post"},
+    "/api/v1/mcp-servers/{server_id}": {"get", "put", "patch", "delete"},
+    "/api/v1/mcp-servers/{server_id}/scan": {"post"},
+    "/api/v1/mcp-servers/{server_id}/tools": {"get"},
 }
 
 
