@@ -110,15 +110,19 @@ class _Scope:
 
     user: object
     project_ids: tuple
-    issue_q: Q  # on Issue, besides project and liveness
+    issue_lookups: dict  # Issue field lookups from the filters, besides project and liveness
 
     def issues(self):
-        return Issue.objects.filter(self.issue_q, project_id__in=self.project_ids, deleted_at__isnull=True)
+        return Issue.objects.filter(**self.issue_lookups, project_id__in=self.project_ids, deleted_at__isnull=True)
 
     def vectors(self, model_key: str):
-        prefixed = Q(*[(f"issue__{key}", value) for key, value in self.issue_q.children]) if self.issue_q else Q()
+        on_issue = {f"issue__{lookup}": value for lookup, value in self.issue_lookups.items()}
         return IssueEmbedding.objects.filter(
-            prefixed, model=model_key, owner=self.user, project_id__in=self.project_ids, issue__deleted_at__isnull=True
+            **on_issue,
+            model=model_key,
+            owner=self.user,
+            project_id__in=self.project_ids,
+            issue__deleted_at__isnull=True,
         )
 
 
@@ -132,17 +136,20 @@ def _scope_filter(user, filters: SearchFilters) -> _Scope:
         projects = projects.filter(_named("", project))
         if organization:
             projects = projects.filter(_named("organization", organization))
-    q = Q()
+    lookups = {}
     if filters.status:
-        status = filters.status.strip().lower()
-        q &= Q(state=status) if status in ("open", "closed") else Q(status__iexact=filters.status.strip())
-    for label in filters.labels:
-        q &= Q(labels__contains=[label])
+        status = filters.status.strip()
+        if status.lower() in ("open", "closed"):
+            lookups["state"] = status.lower()
+        else:
+            lookups["status__iexact"] = status
+    if filters.labels:
+        lookups["labels__contains"] = list(filters.labels)  # all of them
     if filters.issue_type:
-        q &= Q(issue_type__iexact=filters.issue_type)
+        lookups["issue_type__iexact"] = filters.issue_type
     if filters.updated_since:
-        q &= Q(updated_at_tracker__gte=filters.updated_since)
-    return _Scope(user=user, project_ids=tuple(projects.values_list("id", flat=True)), issue_q=q)
+        lookups["updated_at_tracker__gte"] = filters.updated_since
+    return _Scope(user=user, project_ids=tuple(projects.values_list("id", flat=True)), issue_lookups=lookups)
 
 
 def _named(prefix: str, value: str) -> Q:

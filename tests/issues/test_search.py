@@ -69,6 +69,10 @@ def test_an_issue_is_found_by_keyword_at_once_and_by_meaning_once_embedded(alice
 
 def test_filters_narrow_the_results(alice, corpus):
     assert set(titles(search(alice, query="error", labels="browser"))) == {"Sign-in broken on Safari (HTTP 500)"}
+    assert titles(search(alice, query="declined", mode="keyword", labels="bug,payments")) == [
+        "Card payments requiring 3D Secure are declined"
+    ]
+    assert search(alice, query="declined", labels="bug,browser")["results"] == []  # every label must be present
     assert titles(search(alice, query="Safari", status="closed")) == []
     assert len(search(alice, query="Safari", mode="keyword", project="acme/api")["results"]) == 3
     assert search(alice, query="Safari", project="acme/other")["results"] == []
