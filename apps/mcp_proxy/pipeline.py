@@ -120,9 +120,20 @@ async def tool_call_decide(call: _Call) -> str | None:
     return arguments_problem(call.spec.input_schema, call.arguments)
 
 
+_validators: dict[int, tuple[Mapping[str, Any], jsonschema.Draft202012Validator]] = {}
+
+
+def _validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
+    """One validator per tool schema, built on first use rather than on every call (the hot path)."""
+    cached = _validators.get(id(schema))
+    if cached is None or cached[0] is not schema:  # keeping the schema makes a reused id() harmless
+        cached = _validators[id(schema)] = (schema, jsonschema.Draft202012Validator(schema))
+    return cached[1]
+
+
 def arguments_problem(schema: Mapping[str, Any], arguments: Any) -> str | None:
     """A readable description of what is wrong with the arguments, or None when they are valid."""
-    validator = jsonschema.Draft202012Validator(schema)
+    validator = _validator(schema)
     errors = sorted(validator.iter_errors(arguments), key=lambda error: list(error.absolute_path))
     if not errors:
         return None
