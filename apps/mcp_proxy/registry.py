@@ -49,9 +49,17 @@ class ToolSpec:
     destructive: bool = False
     idempotent: bool = False
     open_world: bool = False
+    # `preloop_builtin`, or the id (str) of the ExternalMcpServer the tool is proxied from.
     source: str = ToolSource.PRELOOP_BUILTIN
+    # The tool's own name at its source (an upstream's name before the server's prefix); None: same as `name`.
+    source_name: str | None = None
     # Who may see the tool, besides the source's own rule (see `source_visible`); None: everyone the source allows.
     visible_to: Callable[[Any], bool] | None = field(default=None)
+
+    @property
+    def name_at_source(self) -> str:
+        """The name tool configurations are keyed by: renaming a server's prefix must not drop a rule."""
+        return self.source_name or self.name
 
     def as_mcp_tool(self) -> mcp_types.Tool:
         return mcp_types.Tool(
