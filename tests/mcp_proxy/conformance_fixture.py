@@ -360,7 +360,8 @@ class ConformanceFixture:
         elif uri.startswith("test://template/") and uri.endswith("/data") and uri.count("/") == 4:
             identifier = uri.removeprefix("test://template/").removesuffix("/data")
             data = {"id": identifier, "templateTest": True, "data": f"Data for ID: {identifier}"}
-            contents = types.TextResourceContents(uri=uri, mime_type="application/json", text=json.dumps(data))
+            body = json.dumps(data, separators=(",", ":"))
+            contents = types.TextResourceContents(uri=uri, mime_type="application/json", text=body)
         else:
             raise MCPError(code=RESOURCE_NOT_FOUND, message=f"Resource not found: {uri}", data={"uri": uri})
         return types.ReadResourceResult(contents=[contents])
