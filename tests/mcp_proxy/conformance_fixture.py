@@ -10,6 +10,7 @@ Preloop's proxy, and `test_conformance_fixture.py` runs the whole active suite a
 It is a low-level `Server` (not `MCPServer`) so that every result is exactly what is written here, and so it
 can answer `logging/setLevel` and `completion/complete` and declare those capabilities. Like every local
 server it refuses a foreign Host or Origin (the suite's dns-rebinding-protection scenario).
+What each scenario sends and checks, and what a proxy in between must do: conformance_scenarios.md.
 """
 
 from __future__ import annotations
