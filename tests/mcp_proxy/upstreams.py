@@ -149,12 +149,14 @@ class BearerRequired:
 class LoopbackUpstream:
     """An ASGI app served by uvicorn in a thread on a free loopback port."""
 
-    def __init__(self, app, path: str, *, port: int | None = None):
+    def __init__(self, app, path: str, port: int | None = None):
         import uvicorn
 
-        from tests.conftest import free_port
+        if port is None:
+            from tests.conftest import free_port
 
-        self.port = port or free_port()
+            port = free_port()
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}{path}"
         # Open streams (a proxy's standalone SSE stream) must not hold a stop up for long.
         config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
