@@ -138,6 +138,11 @@ def user_catalog(*, user) -> UserCatalog:
     stale = [server_id for server_id, updated in versions if _servers.get(server_id, (None,))[0] != updated]
     fresh = {server.id: server for server in ExternalMcpServer.objects.filter(id__in=stale)} if stale else {}
     with _lock:
+        listed = {server_id for server_id, _updated in versions}
+        for gone in [
+            key for key, (_u, entry) in _servers.items() if entry.server.owner_id == user.pk and key not in listed
+        ]:
+            del _servers[gone]  # deleted or switched off: forget its specs
         for server_id, server in fresh.items():
             _servers[server_id] = (server.updated_at, server_catalog_build(server))
         entries = tuple(_servers[server_id][1] for server_id, _updated in versions if server_id in _servers)
