@@ -121,7 +121,9 @@ def source_visible(*, user, source: str) -> bool:
 
 
 def tools_visible(*, user) -> list[ToolSpec]:
-    """The tools this user may see and call (sync: it reads the database)."""
+    """The tools this user may see and call, as their tool configurations shape them (sync: reads the database)."""
+    from apps.mcp_proxy.configurations.policy import tool_specs_configured
+
     sources: dict[str, bool] = {}
     visible = []
     for spec in tools_all():
@@ -129,7 +131,7 @@ def tools_visible(*, user) -> list[ToolSpec]:
             sources[spec.source] = source_visible(user=user, source=spec.source)
         if sources[spec.source] and (spec.visible_to is None or spec.visible_to(user)):
             visible.append(spec)
-    return visible
+    return tool_specs_configured(user=user, specs=visible)
 
 
 def tool_visible_get(*, user, name: str) -> ToolSpec | None:

@@ -15,6 +15,9 @@ from apps.mcp_proxy.pipeline import CallContext, ToolCallRefused, ToolNotVisible
 from apps.mcp_proxy.registry import tools_visible
 from apps.mcp_proxy.threads import in_thread
 
+# Application error codes (JSON-RPC leaves -32000…-32099 to servers): a refused call, and one that needs approval.
+CALL_DENIED = -32001
+APPROVAL_REQUIRED = -32003
 INSTRUCTIONS = (
     "Preloop gives you the issues of the user's GitHub, GitLab and Jira trackers. Address an issue as "
     "`organization/project#number`, a Jira key such as `PROJ-123`, its URL, or its Preloop id. Every call is "
@@ -64,8 +67,8 @@ async def tools_call(ctx: ServerRequestContext, params: mcp_types.CallToolReques
     except ToolNotVisible as refusal:
         raise MCPError(code=mcp_types.INVALID_PARAMS, message=str(refusal)) from None
     except ToolCallRefused as refusal:
-        raise MCPError(code=mcp_types.INTERNAL_ERROR if refusal.reason == "internal_error" else -32001,
-                       message=str(refusal)) from None  # fmt: skip
+        codes = {"internal_error": mcp_types.INTERNAL_ERROR, "approval_required": APPROVAL_REQUIRED}
+        raise MCPError(code=codes.get(refusal.reason, CALL_DENIED), message=str(refusal)) from None
     return mcp_types.CallToolResult(
         content=[mcp_types.TextContent(type="text", text=result.text)],
         structured_content=result.structured,

@@ -12,8 +12,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
-        return {field: [str(message) for message in _flatten(value)] for field, value in detail.items()}
+        return {field: _messages(value) for field, value in detail.items()}
     return {"non_field_errors": [str(message) for message in _flatten(detail)]}
+
+
+def _messages(value) -> list:
+    """A field's messages; a list of nested items keeps one entry per item (`{}` for a valid one), so
+    `errors.rules[1].condition` points at the second rule."""
+    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
+        return [_field_errors(item) if item else {} for item in value]
+    return [str(message) for message in _flatten(value)]
 
 
 def _flatten(value):
