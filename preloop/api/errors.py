@@ -16,11 +16,11 @@ def _field_errors(detail) -> dict:
     return {"non_field_errors": [str(message) for message in _flatten(detail)]}
 
 
-def _messages(value) -> list:
-    """A field's messages; a list of nested items keeps one entry per item (`{}` for a valid one), so
-    `errors.rules[1].condition` points at the second rule."""
-    if isinstance(value, list) and any(isinstance(item, dict) for item in value):
-        return [_field_errors(item) if item else {} for item in value]
+def _messages(value) -> list | dict:
+    """A field's messages. A list of nested items keeps DRF's shape, its invalid items by index with their own
+    fields (`{"rules": {"1": {"condition": [...]}}}`), so a client can point at the second rule."""
+    if isinstance(value, dict) and value and all(isinstance(index, int) for index in value):
+        return {str(index): _field_errors(item) for index, item in value.items()}
     return [str(message) for message in _flatten(value)]
 
 

@@ -16,8 +16,8 @@ CONDITION_HELP = ("A CEL expression over `args`, `tool`, `server`, `user`, `now`
                   '`args.amount > 1000` or `"prod" in args.env`.')  # fmt: skip
 INVALID = OpenApiResponse(description=(
     'Invalid input. A condition that is not valid CEL is reported at its rule\'s index, with line and column: '
-    '`{"detail": "Invalid input: rules.", "errors": {"rules": [{}, {"condition": ["Syntax error at line 1, '
-    'column 15: ..."]}]}}` (one entry per rule, `{}` for a valid one).'
+    '`{"detail": "Invalid input: rules.", "errors": {"rules": {"1": {"condition": ["Syntax error at line 1, '
+    'column 15: ..."]}}}}`: invalid rules by their index in the list (from 0), each with its fields\' messages.'
 ))  # fmt: skip
 
 

@@ -29,9 +29,9 @@ class RulesInvalid(Exception):
         super().__init__("Some rule conditions are not valid CEL.")
         self.problems = problems
 
-    def as_errors(self) -> list[dict[str, list[str]]]:
-        """DRF's shape for a list of nested items: `[{}, {"condition": ["Syntax error at line 1, column 12: …"]}]`."""
-        return [{"condition": [problem.message]} if problem else {} for problem in self.problems]
+    def as_errors(self) -> dict[int, dict[str, list[str]]]:
+        """DRF's shape for a list of nested items, the invalid ones by index: `{1: {"condition": ["Syntax…"]}}`."""
+        return {index: {"condition": [problem.message]} for index, problem in enumerate(self.problems) if problem}
 
 
 def _server_for(*, owner, tool_source: str) -> ExternalMcpServer | None:
