@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from dataclasses import dataclass
 
 from django.db.models import Prefetch, QuerySet
 
@@ -30,3 +31,43 @@ def configurations_of_source(configurations: QuerySet[ToolConfiguration], source
         return configurations.filter(server_id=uuid.UUID(str(source)))
     except ValueError:
         return configurations.none()
+
+
+@dataclass(frozen=True)
+class ToolEntry:
+    """One tool the user can configure: where it comes from, its own name, the name clients see."""
+
+    source: str
+    source_label: str
+    tool_name: str
+    client_name: str
+    description: str
+    configuration: ToolConfiguration | None
+
+
+def tool_catalog(*, user) -> list[ToolEntry]:
+    """Every tool the user can configure, disabled ones included: the built-in tools when the user sees them
+    (a tracker is needed), then each of the user's MCP servers' tools as its last scan found them."""
+    from apps.mcp_proxy.registry import source_visible, tools_all
+    from apps.mcp_proxy.selectors import mcp_server_list
+
+    configurations = {(item.tool_source, item.tool_name): item for item in tool_configuration_list(user=user)}
+    entries = []
+    if source_visible(user=user, source=ToolSource.PRELOOP_BUILTIN):
+        for spec in tools_all():
+            if spec.source == ToolSource.PRELOOP_BUILTIN and (spec.visible_to is None or spec.visible_to(user)):
+                key = (ToolSource.PRELOOP_BUILTIN.value, spec.name_at_source)
+                entries.append(ToolEntry(key[0], "Preloop", spec.name_at_source, spec.name, spec.description,
+                                         configurations.get(key)))  # fmt: skip
+    for server in mcp_server_list(user=user).order_by("name"):
+        for tool in server.tools:
+            key = (str(server.id), tool["name"])
+            entries.append(ToolEntry(key[0], server.name, tool["name"], server.proxied_name(tool["name"]),
+                                     tool.get("description", ""), configurations.get(key)))  # fmt: skip
+    return entries
+
+
+def tool_catalog_entry(*, user, source: str, tool_name: str) -> ToolEntry | None:
+    """One tool of the user's catalog, or None when the user has no such tool."""
+    return next((entry for entry in tool_catalog(user=user) if (entry.source, entry.tool_name) == (source, tool_name)),
+                None)  # fmt: skip
