@@ -82,3 +82,16 @@ def test_reset_deletes_the_configuration(client, alice):
 
 def test_anonymous_visitors_are_sent_to_sign_in(client):
     assert client.get("/tool-configurations").url.startswith("/login")
+
+
+def test_admins_read_configurations_but_do_not_edit_them_there(client, alice):
+    from tests.conftest import make_user
+
+    tracker_for(alice)
+    configuration = tool_configuration_create(owner=alice, tool_source="preloop_builtin", tool_name="search",
+                                              rules=[RuleInput("args.limit > 5", "deny")])  # fmt: skip
+    admin_user = make_user("root@example.com", is_staff=True, is_superuser=True)
+    signed_in(client, admin_user)
+    page = client.get(f"/admin/mcp_proxy/toolconfiguration/{configuration.pk}/change/")
+    assert page.status_code == 200 and "args.limit &gt; 5" in page.content.decode()
+    assert client.get("/admin/mcp_proxy/toolconfiguration/add/").status_code == 403

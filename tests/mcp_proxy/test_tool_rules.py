@@ -219,3 +219,21 @@ def test_a_call_never_parses_a_condition_again(alice, transfer_tool):
     call(alice, amount=2)
     call(alice, amount=3)
     assert condition_compile.cache_info().misses == parsed
+
+
+def test_the_audit_api_shows_the_decision_rule_and_justification(alice, transfer_tool):
+    configuration = configure(alice, ("args.amount > 10", "deny"), justification_required=True)
+    call(alice, amount=50, justification="Quarterly payout")
+    [row] = client_for(alice).get("/api/v1/tool-calls").json()["results"]
+    assert (row["decision"], row["decision_rule"]) == ("deny", str(rule_at(configuration, 1).id))
+    assert (row["decision_rule_condition"], row["justification"]) == ("args.amount > 10", "Quarterly payout")
+    assert row["arguments"] == {"amount": 50} and row["upstream_latency_ms"] is None
+
+
+def test_a_deleted_rule_keeps_its_audit(alice, transfer_tool):
+    configuration = configure(alice, ("true", "deny"))
+    call(alice, amount=1)
+    rule_id = rule_at(configuration, 1).id
+    configuration.delete()
+    row = ToolCall.objects.get()
+    assert (row.decision_rule, row.decision_rule_condition) == (rule_id, "true")
