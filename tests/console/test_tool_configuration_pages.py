@@ -95,3 +95,15 @@ def test_admins_read_configurations_but_do_not_edit_them_there(client, alice):
     page = client.get(f"/admin/mcp_proxy/toolconfiguration/{configuration.pk}/change/")
     assert page.status_code == 200 and "args.limit &gt; 5" in page.content.decode()
     assert client.get("/admin/mcp_proxy/toolconfiguration/add/").status_code == 403
+
+
+def test_it_refuses_an_unknown_action_or_a_too_long_description_with_a_message(client, alice):
+    tracker_for(alice)
+    signed_in(client, alice)
+    unknown = client.post("/tool-configurations/preloop_builtin/search",
+                          {"condition": ["true"], "action": ["maybe"], "description": [""]})  # fmt: skip
+    assert unknown.status_code == 400 and "&#x27;maybe&#x27; is not an action" in unknown.content.decode()
+    long = client.post("/tool-configurations/preloop_builtin/search",
+                       {"condition": ["true"], "action": ["deny"], "description": ["x" * 501]})  # fmt: skip
+    assert long.status_code == 400 and "at most 500 characters" in long.content.decode()
+    assert not ToolConfiguration.objects.exists()

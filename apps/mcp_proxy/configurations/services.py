@@ -13,6 +13,7 @@ from apps.mcp_proxy.models import ExternalMcpServer, ToolConfiguration, ToolRule
 from apps.mcp_proxy.rules import ConditionInvalid, condition_check
 
 UNSET = object()
+DESCRIPTION_MAX = ToolRule._meta.get_field("description").max_length
 
 
 @dataclass(frozen=True)
@@ -64,6 +65,8 @@ def _rules_check(rules: Sequence[RuleInput]) -> None:
     for rule in rules:
         if rule.action not in ToolRuleAction.values:
             raise ValidationError({"rules": [f"{rule.action!r} is not an action; use {', '.join(ToolRuleAction)}."]})
+        if len(rule.description) > DESCRIPTION_MAX:
+            raise ValidationError({"rules": [f"A rule's description has at most {DESCRIPTION_MAX} characters."]})
     problems = [condition_check(rule.condition) for rule in rules]
     if any(problems):
         raise RulesInvalid(problems)
