@@ -87,6 +87,11 @@ def condition_matches(condition: str, activation: Activation) -> bool:
         raise ConditionFailed(f"no such key: {error}") from None
     except Exception as error:  # the engine raises TypeError, RuntimeError, ValueError…: all mean "cannot decide"
         raise ConditionFailed(str(error).splitlines()[0] if str(error) else type(error).__name__) from None
+    except BaseException as error:
+        # A panic inside the Rust engine surfaces as pyo3's PanicException, a BaseException: still "cannot decide".
+        if type(error).__name__ != "PanicException":
+            raise
+        raise ConditionFailed(f"the CEL engine failed: {error}") from None
     if not isinstance(result, bool):
         raise ConditionFailed(f"it gave {result!r}, not true or false")
     return result

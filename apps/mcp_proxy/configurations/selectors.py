@@ -19,11 +19,6 @@ def tool_configuration_list(*, user, tool_source: str | None = None) -> QuerySet
     return configurations.order_by("server__name", "tool_name", "created_at")
 
 
-def tool_configuration_for(*, user, source: str, tool_name: str) -> ToolConfiguration | None:
-    """The user's configuration of one tool (by its source and its own name there), or None."""
-    return configurations_of_source(tool_configuration_list(user=user), source).filter(tool_name=tool_name).first()
-
-
 def configurations_of_source(configurations: QuerySet[ToolConfiguration], source: str) -> QuerySet[ToolConfiguration]:
     if source == ToolSource.PRELOOP_BUILTIN:
         return configurations.filter(server__isnull=True)
