@@ -99,11 +99,15 @@ def test_a_partial_update_still_needs_whole_rules(alice, alice_client):
 
 def test_put_replaces_the_rules_in_their_new_order_and_keeps_them_when_not_sent(alice, alice_client):
     configuration = configuration_for(alice, rules=[RuleInput("false", "deny"), RuleInput("true", "allow")])
+    true_rule = configuration.rules.get(condition="true")
     detail = f"{COLLECTION}/{configuration.id}"
-    reordered = [{"condition": "true", "action": "allow"}, {"condition": "args.limit > 5", "action": "deny"}]
+    reordered = [{"condition": "true", "action": "allow", "description": "The rest"},
+                 {"condition": "args.limit > 5", "action": "deny"}]  # fmt: skip
     assert alice_client.put(detail, {"rules": reordered}, format="json").status_code == 200
     kept = alice_client.put(detail, {"justification_required": True}, format="json").json()
     assert [rule["condition"] for rule in kept["rules"]] == ["true", "args.limit > 5"]
+    assert kept["rules"][0]["id"] == str(true_rule.id)  # sent again unchanged: same rule, new place
+    assert kept["rules"][0]["description"] == "The rest"
     assert kept["justification_required"] is True
     emptied = alice_client.put(detail, {"rules": []}, format="json").json()
     assert emptied["rules"] == []

@@ -73,12 +73,22 @@ def _rules_check(rules: Sequence[RuleInput]) -> None:
 
 
 def _rules_replace(configuration: ToolConfiguration, rules: Sequence[RuleInput]) -> None:
-    configuration.rules.all().delete()
-    ToolRule.objects.bulk_create([
-        ToolRule(configuration=configuration, position=position, condition=rule.condition, action=rule.action,
-                 description=rule.description)
-        for position, rule in enumerate(rules, start=1)
-    ])  # fmt: skip
+    """The new list, in order. A rule sent again (same condition and action) keeps its id, so reordering the
+    rules or editing another one does not orphan the audit's `decision_rule`."""
+    unused = list(configuration.rules.all())
+    kept, created = [], []
+    for position, rule in enumerate(rules, start=1):
+        same = next((old for old in unused if (old.condition, old.action) == (rule.condition, rule.action)), None)
+        if same is not None:
+            unused.remove(same)
+            same.position, same.description = position, rule.description
+            kept.append(same)
+        else:
+            created.append(ToolRule(configuration=configuration, position=position, condition=rule.condition,
+                                    action=rule.action, description=rule.description))  # fmt: skip
+    ToolRule.objects.filter(id__in=[rule.id for rule in unused]).delete()
+    ToolRule.objects.bulk_update(kept, ["position", "description"])
+    ToolRule.objects.bulk_create(created)
 
 
 def _save(configuration: ToolConfiguration, *, rules: Sequence[RuleInput] | None) -> ToolConfiguration:
