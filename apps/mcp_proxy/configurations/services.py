@@ -99,6 +99,8 @@ def _save(configuration: ToolConfiguration, *, rules: Sequence[RuleInput] | None
                 _rules_replace(configuration, rules)
     except IntegrityError as error:
         raise ValidationError({"tool_name": ["You already have a configuration for this tool."]}) from error
+    if rules is not None:
+        configuration.refresh_from_db()  # drops rules prefetched before the change
     return configuration
 
 
