@@ -7,7 +7,7 @@ whose handler records what it received.
 import pytest
 
 from apps.mcp_proxy.audit import arguments_digest
-from apps.mcp_proxy.configurations.policy import tool_policy_for
+from apps.mcp_proxy.configurations.policy import tool_call_policy_decide, tool_policy_for
 from apps.mcp_proxy.configurations.services import RuleInput, tool_configuration_create, tool_configuration_update
 from apps.mcp_proxy.models import ToolCall, ToolRule
 from apps.mcp_proxy.registry import ToolOutput, ToolSpec, tool_register, tool_unregister, tools_visible
@@ -237,3 +237,25 @@ def test_a_deleted_rule_keeps_its_audit(alice, transfer_tool):
     configuration.delete()
     row = ToolCall.objects.get()
     assert (row.decision_rule, row.decision_rule_condition) == (rule_id, "true")
+
+
+def test_an_upstream_tools_rules_see_its_server(alice):
+    from apps.mcp_proxy import services as server_services
+
+    server = server_services.mcp_server_create(owner=alice, name="Weather", url="http://127.0.0.1:9/mcp")
+    server.tools = [{"name": "get_weather", "inputSchema": {"type": "object"}}]
+    server.save(update_fields=["tools"])
+    tool_configuration_create(owner=alice, tool_source=str(server.id), tool_name="get_weather", rules=[
+        RuleInput('server.slug == "weather" && server.name == "Weather" && tool == "get_weather"', "deny")])  # fmt: skip
+    policy = tool_policy_for(user=alice, source=str(server.id), tool_name="get_weather")
+    assert policy.server == {"id": str(server.id), "name": "Weather", "slug": "weather"}
+    assert tool_policy_for(user=alice, source="preloop_builtin", tool_name="get_weather") is None
+    decision = tool_call_policy_decide(policy=policy, arguments={}, tool_name="get_weather", user=alice)
+    assert (decision.action, decision.rule_id) == ("deny", policy.rules[0].id)
+
+
+def test_a_disabled_configuration_denies_even_a_call_that_got_past_the_listing(alice, transfer_tool):
+    configure(alice, ("true", "allow"), is_enabled=False)
+    policy = tool_policy_for(user=alice, source="preloop_builtin", tool_name=TOOL)
+    decision = tool_call_policy_decide(policy=policy, arguments={"amount": 1}, tool_name=TOOL, user=alice)
+    assert decision.action == "deny" and "disabled" in decision.reason
