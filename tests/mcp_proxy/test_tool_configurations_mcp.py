@@ -9,7 +9,7 @@ from mcp_types import INVALID_PARAMS
 from apps.mcp_proxy.audit import arguments_digest
 from apps.mcp_proxy.configurations.services import RuleInput, tool_configuration_create
 from apps.mcp_proxy.models import ToolCall
-from apps.mcp_proxy.server import APPROVAL_REQUIRED, CALL_DENIED
+from apps.mcp_proxy.server import APPROVAL_REQUIRED, REFUSED
 from tests.conftest import client_for
 from tests.mcp_proxy.client import mcp_session
 from tests.mcp_proxy.conftest import SIX_TOOLS, key_for
@@ -55,7 +55,7 @@ def test_a_disabled_tool_vanishes_from_tools_list_and_is_refused_by_name(server,
 def test_a_deny_rule_refuses_the_call_and_audits_the_decision_and_rule(server, alice, synced_github):
     configuration = configure(alice, "get_issue", ('args.issue.startsWith("acme/")', "deny"))
     _, refused = list_and_call(server, alice, "get_issue", {"issue": "acme/api#1"})
-    assert isinstance(refused, MCPError) and refused.code == CALL_DENIED
+    assert isinstance(refused, MCPError) and refused.code == REFUSED
     assert refused.message == 'Denied by your rule #1 (args.issue.startsWith("acme/")).'
     row = ToolCall.objects.get()
     assert (row.outcome, row.decision, row.decision_rule) == ("denied", "deny", configuration.rules.get().id)
@@ -101,3 +101,25 @@ def test_justification_is_listed_required_refused_when_missing_stripped_and_stor
     assert row.justification == "The customer asked for it"
     assert "justification" not in row.arguments
     assert row.arguments_digest == arguments_digest({"project": "acme/api", "title": "Justified"})
+
+
+def test_a_proxied_tools_rules_are_keyed_by_its_own_name_and_survive_a_new_prefix(server, alice, weather_upstream):
+    from apps.mcp_proxy import services as server_services
+
+    upstream = server_services.mcp_server_create(owner=alice, name="Weather", url=weather_upstream.url)
+    assert server_services.mcp_server_scan(server=upstream), upstream.last_error
+    tool_configuration_create(owner=alice, tool_source=str(upstream.id), tool_name="get_weather",
+                              rules=[RuleInput('args.city == "Oslo" && server.slug == "weather"', "deny")])  # fmt: skip
+    tool_configuration_create(owner=alice, tool_source=str(upstream.id), tool_name="echo", is_enabled=False)
+    tools, refused = list_and_call(server, alice, "weather__get_weather", {"city": "Oslo"})
+    assert "weather__echo" not in [tool.name for tool in tools] and "weather__get_weather" in [t.name for t in tools]
+    assert isinstance(refused, MCPError) and refused.code == REFUSED and "rule #1" in refused.message
+    _, allowed = list_and_call(server, alice, "weather__get_weather", {"city": "Bergen"})
+    assert not allowed.is_error
+
+    server_services.mcp_server_update(server=upstream, tool_prefix="wx")
+    _, still_refused = list_and_call(server, alice, "wx__get_weather", {"city": "Oslo"})
+    assert isinstance(still_refused, MCPError) and still_refused.code == REFUSED
+    row = ToolCall.objects.filter(tool_name="wx__get_weather").get()
+    assert (row.source, row.decision, row.decision_rule_condition) == (
+        str(upstream.id), "deny", 'args.city == "Oslo" && server.slug == "weather"')  # fmt: skip
