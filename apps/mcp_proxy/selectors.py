@@ -1,15 +1,61 @@
 """Reads of tool-call audit rows and external MCP servers, always the requesting user's own."""
 
-from apps.mcp_proxy.models import ExternalMcpServer, ToolCall
+from __future__ import annotations
+
+from datetime import datetime
+
+from apps.mcp_proxy.models import ExternalMcpServer, ToolCall, ToolSource
 
 
-def tool_call_list(*, user, tool_name: str | None = None, outcome: str | None = None):
+def tool_call_list(
+    *,
+    user,
+    tool_name: str | None = None,
+    source: str | None = None,
+    outcome: str | None = None,
+    transport: str | None = None,
+    client_name: str | None = None,
+    since: datetime | None = None,
+    until: datetime | None = None,
+):
+    """The user's tool calls, newest first; each given filter narrows them (`until` is exclusive)."""
     calls = ToolCall.objects.filter(user=user)
-    if tool_name:
-        calls = calls.filter(tool_name=tool_name)
-    if outcome:
-        calls = calls.filter(outcome=outcome)
-    return calls.order_by("-created_at")
+    exact = {"tool_name": tool_name, "source": source, "outcome": outcome, "transport": transport,
+             "client_name": client_name}  # fmt: skip
+    calls = calls.filter(**{field: value for field, value in exact.items() if value})
+    if since is not None:
+        calls = calls.filter(created_at__gte=since)
+    if until is not None:
+        calls = calls.filter(created_at__lt=until)
+    return calls.order_by("-created_at", "-id")
+
+
+def tool_call_get(*, user, tool_call_id) -> ToolCall:
+    return tool_call_list(user=user).get(id=tool_call_id)
+
+
+def tool_call_sources(*, user) -> dict[str, str]:
+    """Where the user's calls can come from, as `{source: label}`: the built-in tools, then each of their servers.
+
+    Sources seen only in old calls (a server since deleted) are named as such, so their calls stay findable.
+    """
+    sources = {ToolSource.PRELOOP_BUILTIN.value: "Preloop built-in"}
+    sources.update({str(server.id): server.name for server in mcp_server_list(user=user)})
+    seen = ToolCall.objects.filter(user=user).exclude(source="").values_list("source", flat=True).distinct()
+    for source in seen:
+        sources.setdefault(source, f"Deleted server ({source[:8]}…)")
+    return sources
+
+
+def tool_call_client_names(*, user) -> list[str]:
+    """The client names the user's calls came from, for a filter's suggestions."""
+    names = ToolCall.objects.filter(user=user).exclude(client_name="").values_list("client_name", flat=True)
+    return sorted(set(names.distinct()))
+
+
+def tool_call_tool_names(*, user) -> list[str]:
+    """The tool names the user has called, for a filter's suggestions."""
+    return sorted(set(ToolCall.objects.filter(user=user).values_list("tool_name", flat=True).distinct()))
 
 
 def mcp_server_list(*, user):

@@ -11,7 +11,12 @@ from rest_framework.response import Response
 from apps.accounts.models import Scope
 from apps.accounts.permissions import request_credential
 from apps.mcp_proxy import selectors
-from apps.mcp_proxy.api.serializers import ToolCallSerializer, ToolListingSerializer, ToolResultSerializer
+from apps.mcp_proxy.api.serializers import (
+    ToolCallFilterSerializer,
+    ToolCallSerializer,
+    ToolListingSerializer,
+    ToolResultSerializer,
+)
 from apps.mcp_proxy.models import ToolCallOutcome
 from apps.mcp_proxy.pipeline import CallContext, ToolCallRefused, ToolNotVisible, tool_call_execute
 from apps.mcp_proxy.registry import tools_visible
@@ -62,13 +67,16 @@ class ToolCallView(AsyncAPIView):
                          "structured": result.structured, "text": result.text})  # fmt: skip
 
 
-@extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first",
-               parameters=[OpenApiParameter("tool_name", OpenApiTypes.STR),
-                           OpenApiParameter("outcome", OpenApiTypes.STR, enum=ToolCallOutcome.values)])  # fmt: skip
+@extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first, 50 a page",
+               parameters=[ToolCallFilterSerializer], responses={200: ToolCallSerializer(many=True), 400: ERROR})  # fmt: skip
 class ToolCallListView(generics.ListAPIView):
     serializer_class = ToolCallSerializer
 
+    def list(self, request, *args, **kwargs):
+        filters = ToolCallFilterSerializer(data=request.query_params)
+        filters.is_valid(raise_exception=True)  # a malformed filter is a 400 naming it, never a silent "all"
+        self.filters = filters.validated_data
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.tool_call_list(user=self.request.user, tool_name=params.get("tool_name"),
-                                        outcome=params.get("outcome"))  # fmt: skip
+        return selectors.tool_call_list(user=self.request.user, **getattr(self, "filters", {}))
