@@ -38,7 +38,7 @@ def calls(alice, bob):
             transport="rest",
             client_name="",
             created_at=now - timedelta(days=2),
-        ),  # fmt: skip
+        ),
         "update_issue": tool_call_for(
             alice,
             tool_name="update_issue",
@@ -46,7 +46,7 @@ def calls(alice, bob):
             client_name="cursor",
             error_message="Approval required.",
             created_at=now - timedelta(hours=5),
-        ),  # fmt: skip
+        ),
         "search": tool_call_for(alice, tool_name="search", outcome="tool_error", created_at=now - timedelta(hours=1)),
     }
     tool_call_for(bob, tool_name="get_issue", created_at=now - timedelta(hours=2))
