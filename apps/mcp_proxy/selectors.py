@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import uuid
 from datetime import datetime
 
+from apps.accounts.selectors import api_key_list
 from apps.mcp_proxy.models import ExternalMcpServer, ToolCall, ToolSource
 
 
@@ -58,6 +60,21 @@ def tool_call_tool_names(*, user) -> list[str]:
     return sorted(set(ToolCall.objects.filter(user=user).values_list("tool_name", flat=True).distinct()))
 
 
+def tool_call_credential_labels(*, user, calls) -> dict[str, str]:
+    """How to name the credential of each call: the user's API key by name and prefix, else the token id."""
+    ids = {call.credential_id for call in calls if call.credential_id}
+    key_ids = []
+    for credential_id in ids:
+        try:
+            key_ids.append(uuid.UUID(credential_id))
+        except ValueError:
+            continue  # a JWT's id, not an API key's
+    keys = api_key_list(user=user).filter(id__in=key_ids)
+    labels = {credential_id: f"token {credential_id}" for credential_id in ids}
+    labels.update({str(key.id): f"API key “{key.name}” ({key.prefix}…)" for key in keys})
+    return labels
+
+
 def mcp_server_list(*, user):
     return ExternalMcpServer.objects.filter(owner=user)
 
@@ -69,3 +86,9 @@ def mcp_server_get(*, user, server_id) -> ExternalMcpServer:
 def mcp_server_tools(*, server: ExternalMcpServer) -> list[dict]:
     """The tools the last scan found, each with the name clients will call it by."""
     return [{**tool, "name": server.proxied_name(tool["name"]), "upstreamName": tool["name"]} for tool in server.tools]
+
+
+def mcp_server_prompts(*, server: ExternalMcpServer) -> list[dict]:
+    """The prompts the last scan found, each with the name clients will ask for it by."""
+    return [{**prompt, "name": server.proxied_name(prompt["name"]), "upstreamName": prompt["name"]}
+            for prompt in server.prompts]  # fmt: skip
