@@ -66,7 +66,7 @@ def test_it_lists_only_the_users_own_servers_with_their_health(alice, bob, weath
     assert "Weather" in page and "Broken" in page and "Bobs private server" not in page
     healthy_row = re.search(rf'<tr id="server-{healthy.id}".*?</tr>', page, re.S).group(0)
     assert "healthy" in healthy_row and "3 tools, 1 prompt, 1 resource" in healthy_row
-    assert f"{healthy.last_latency_ms} ms" in healthy_row
+    assert f"{healthy.last_latency_ms} ms" in healthy_row and "just now" in healthy_row
     failing_row = re.search(rf'<tr id="server-{failing.id}".*?</tr>', page, re.S).group(0)
     assert "failing" in failing_row and failing.last_error and html.escape(failing.last_error) in failing_row
     assert "Bobs private server" not in console_for(alice).get(f"/mcp-servers/{healthy.id}").text

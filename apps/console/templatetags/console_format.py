@@ -1,8 +1,11 @@
 """Display helpers for the console: JSON for people, a tool's arguments from its schema, counts in words."""
 
 import json
+from datetime import datetime, timedelta
 
 from django import template
+from django.utils import timezone
+from django.utils.timesince import timesince
 
 register = template.Library()
 
@@ -39,3 +42,13 @@ def counted(items, noun: str) -> str:
 def lookup(mapping, key):
     """`mapping[key]`, or "" when it is missing: a label for an id."""
     return (mapping or {}).get(key, "")
+
+
+@register.filter
+def ago(moment: datetime | None) -> str:
+    """`3 hours ago`, or `just now` within the first minute (where timesince would say `0 minutes`)."""
+    if moment is None:
+        return ""
+    if timezone.now() - moment < timedelta(minutes=1):
+        return "just now"
+    return f"{timesince(moment)} ago"
