@@ -18,7 +18,7 @@ CALLS_PER_PAGE = 50
 @vary_on_headers("HX-Request")
 def tool_calls_view(request):
     user = request.user
-    sources = selectors.tool_call_sources(user=user)
+    sources = selectors.tool_call_sources(user=user, also=request.GET.get("source", ""))
     form = ToolCallFilterForm(request.GET, sources=sources)
     calls = selectors.tool_call_list(user=user, **form.filters()) if form.is_valid() else ToolCall.objects.none()
     page = Paginator(calls, CALLS_PER_PAGE).get_page(request.GET.get("page"))

@@ -36,28 +36,39 @@ def tool_call_get(*, user, tool_call_id) -> ToolCall:
     return tool_call_list(user=user).get(id=tool_call_id)
 
 
-def tool_call_sources(*, user) -> dict[str, str]:
-    """Where the user's calls can come from, as `{source: label}`: the built-in tools, then each of their servers.
+# Filter suggestions come from the user's latest calls only: a DISTINCT over a long audit would scan it all.
+SUGGESTIONS_FROM_LATEST = 1_000
 
-    Sources seen only in old calls (a server since deleted) are named as such, so their calls stay findable.
+
+def _latest_values(user, field: str) -> set[str]:
+    latest = ToolCall.objects.filter(user=user).order_by("-created_at").values_list(field, flat=True)
+    return {value for value in latest[:SUGGESTIONS_FROM_LATEST] if value}
+
+
+def tool_call_sources(*, user, also: str = "") -> dict[str, str]:
+    """Where the user's calls come from, as `{source: label}`: the built-in tools, then each of their servers.
+
+    A source seen in recent calls, or `also` when some of the user's calls have it, that is no longer one
+    of their servers (it was deleted) is named as such, so its calls stay findable.
     """
     sources = {ToolSource.PRELOOP_BUILTIN.value: "Preloop built-in"}
     sources.update({str(server.id): server.name for server in mcp_server_list(user=user)})
-    seen = ToolCall.objects.filter(user=user).exclude(source="").values_list("source", flat=True).distinct()
-    for source in seen:
-        sources.setdefault(source, f"Deleted server ({source[:8]}…)")
+    seen = _latest_values(user, "source")
+    if also and also not in sources and ToolCall.objects.filter(user=user, source=also).exists():
+        seen.add(also)
+    for source in sorted(seen - set(sources)):
+        sources[source] = f"Deleted server ({source[:8]}…)"
     return sources
 
 
 def tool_call_client_names(*, user) -> list[str]:
-    """The client names the user's calls came from, for a filter's suggestions."""
-    names = ToolCall.objects.filter(user=user).exclude(client_name="").values_list("client_name", flat=True)
-    return sorted(set(names.distinct()))
+    """The client names of the user's recent calls, for a filter's suggestions."""
+    return sorted(_latest_values(user, "client_name"))
 
 
 def tool_call_tool_names(*, user) -> list[str]:
-    """The tool names the user has called, for a filter's suggestions."""
-    return sorted(set(ToolCall.objects.filter(user=user).values_list("tool_name", flat=True).distinct()))
+    """The tool names of the user's recent calls, for a filter's suggestions."""
+    return sorted(_latest_values(user, "tool_name"))
 
 
 def tool_call_credential_labels(*, user, calls) -> dict[str, str]:

@@ -11,7 +11,7 @@ from django.test import Client
 from django.utils import timezone
 
 from apps.accounts.services import api_key_create
-from apps.mcp_proxy import services
+from apps.mcp_proxy import selectors, services
 from tests.mcp_proxy.factories import tool_call_for
 
 pytestmark = pytest.mark.django_db
@@ -183,3 +183,14 @@ def test_it_suggests_the_users_tool_and_client_names(alice, calls):
     page = console_for(alice).get(PAGE).text
     assert '<option value="cursor">' in page and '<option value="weather__echo">' in page
     assert "bobs-client" not in page
+
+
+def test_a_deleted_servers_old_calls_stay_filterable_beyond_the_suggestions(alice, calls, monkeypatch):
+    server_id = str(calls["server"].id)
+    services.mcp_server_delete(server=calls["server"])
+    for _ in range(3):
+        tool_call_for(alice, tool_name="search")
+    monkeypatch.setattr(selectors, "SUGGESTIONS_FROM_LATEST", 2)  # suggestions come from the 2 latest calls
+    page = console_for(alice).get(PAGE).text
+    assert f'<option value="{server_id}"' not in page and "a deleted server" in page
+    assert listed(console_for(alice).get(PAGE, {"source": server_id})) == ["weather__echo"]
