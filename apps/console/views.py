@@ -13,6 +13,7 @@ from apps.accounts import selectors as account_selectors
 from apps.accounts import services as account_services
 from apps.accounts.login import LoginFailed, LoginThrottled, login_authenticate
 from apps.console.forms import ApiKeyForm, LoginForm, PasswordForm, RegisterForm, form_errors_apply
+from apps.mcp_proxy import selectors as mcp_selectors
 from apps.trackers import selectors as tracker_selectors
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
@@ -97,6 +98,7 @@ def home_view(request):
     context = {
         "tracker_count": tracker_selectors.tracker_list(user=request.user).count(),
         "api_key_count": account_selectors.api_key_list(user=request.user).filter(revoked_at__isnull=True).count(),
+        "mcp_server_count": mcp_selectors.mcp_server_list(user=request.user).count(),
     }
     return render(request, "console/home.html", context)
 
