@@ -147,11 +147,13 @@ def test_a_name_clash_is_shown_at_the_tool_prefix(alice, weather_upstream):
 
 def test_it_offers_stdio_only_when_the_administrator_allows_it(alice, settings):
     client = console_for(alice)
-    assert 'value="stdio"' not in client.get("/mcp-servers/new").text
+    page = client.get("/mcp-servers/new").text
+    assert 'value="stdio"' not in page and "MCP_ALLOW_STDIO_SERVERS=true" in page
     response = client.post("/mcp-servers/new", server_form(transport="stdio", command="python"))
     assert field_errors(response.text, "transport") and not ExternalMcpServer.objects.exists()
     settings.MCP_ALLOW_STDIO_SERVERS = True
-    assert 'value="stdio"' in client.get("/mcp-servers/new").text
+    page = client.get("/mcp-servers/new").text
+    assert 'value="stdio"' in page and "MCP_ALLOW_STDIO_SERVERS=true" not in page
     response = client.post("/mcp-servers/new", server_form(transport="stdio", command="python",
                                                             args="-m\nweather_server", env="API_KEY=s3cret-value"))  # fmt: skip
     server = ExternalMcpServer.objects.get()
