@@ -68,7 +68,8 @@ def test_it_lists_only_the_users_own_servers_with_their_health(alice, bob, weath
     assert "healthy" in healthy_row and "3 tools, 1 prompt, 1 resource" in healthy_row
     assert f"{healthy.last_latency_ms} ms" in healthy_row and "just now" in healthy_row
     failing_row = re.search(rf'<tr id="server-{failing.id}".*?</tr>', page, re.S).group(0)
-    assert "failing" in failing_row and failing.last_error and html.escape(failing.last_error) in failing_row
+    assert "failing" in failing_row and failing.last_error
+    assert html.escape(failing.last_error)[:100] in failing_row
     assert "Bobs private server" not in console_for(alice).get(f"/mcp-servers/{healthy.id}").text
 
 
@@ -273,11 +274,19 @@ def test_scan_now_shows_the_error_the_scan_stored(alice, secured_upstream):
     assert server.last_error and f"Scan failed: {server.last_error}" in html.unescape(response.text)
 
 
+def test_a_failed_scan_from_the_list_says_why_in_the_row(alice, secured_upstream):
+    server = server_for(alice, url=secured_upstream.url)
+    response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", {"view": "row"}, HTTP_HX_REQUEST="true")
+    server.refresh_from_db()
+    assert "failing" in response.text and f"Scan failed: {server.last_error[:100]}" in html.unescape(response.text)
+
+
 def test_scan_now_from_the_list_refreshes_the_row(alice, weather_upstream):
     server = server_for(alice, url=weather_upstream.url)
     response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", {"view": "row"}, HTTP_HX_REQUEST="true")
     assert response.text.strip().startswith(f'<tr id="server-{server.id}"')
-    assert "healthy" in response.text and "Scan succeeded: 3 tools" in response.text
+    assert "healthy" in response.text and "Scan succeeded." in response.text
+    assert "3 tools, 1 prompt, 1 resource" in response.text
 
 
 def test_scan_now_without_javascript_returns_to_the_server_with_the_outcome(alice, secured_upstream):
