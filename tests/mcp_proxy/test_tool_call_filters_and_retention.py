@@ -104,6 +104,11 @@ def test_filters_never_reach_other_users_calls(bob, calls):
     assert names(client_for(bob).get(LIST, {"outcome": "denied"})) == []
 
 
+def test_an_empty_filter_is_no_filter(alice, calls):
+    empty = dict.fromkeys(["tool_name", "source", "outcome", "transport", "client_name", "since", "until"], "")
+    assert len(names(client_for(alice).get(LIST, empty))) == 4
+
+
 @pytest.mark.parametrize("field", ["since", "until"])
 def test_a_malformed_date_is_a_400_naming_the_field(alice, calls, field):
     response = client_for(alice).get(LIST, {field: "yesterday"})

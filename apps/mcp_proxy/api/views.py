@@ -23,6 +23,9 @@ from apps.mcp_proxy.registry import tools_visible
 from apps.mcp_proxy.threads import in_thread
 
 ERROR = OpenApiResponse(description='`{"detail": "...", "errors": {...}, "tool_call_id": "..."}`')
+FILTER_ERROR = OpenApiResponse(
+    description='A malformed filter: `{"detail": "Invalid input: since.", "errors": {"since": ["..."]}}`'
+)
 # A tool's own refusal is the caller's to correct (400); a crash inside the tool is ours (500).
 OUTCOME_STATUS = {ToolCallOutcome.TOOL_ERROR: status.HTTP_400_BAD_REQUEST,
                   ToolCallOutcome.DENIED: status.HTTP_400_BAD_REQUEST,
@@ -68,12 +71,15 @@ class ToolCallView(AsyncAPIView):
 
 
 @extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first, 50 a page",
-               parameters=[ToolCallFilterSerializer], responses={200: ToolCallSerializer(many=True), 400: ERROR})  # fmt: skip
+               parameters=[ToolCallFilterSerializer],
+               responses={200: ToolCallSerializer(many=True), 400: FILTER_ERROR})  # fmt: skip
 class ToolCallListView(generics.ListAPIView):
     serializer_class = ToolCallSerializer
 
     def list(self, request, *args, **kwargs):
-        filters = ToolCallFilterSerializer(data=request.query_params)
+        # An empty parameter (`?since=`, as an HTML form sends it) is no filter, not a malformed one.
+        given = {name: value for name, value in request.query_params.items() if value != ""}
+        filters = ToolCallFilterSerializer(data=given)
         filters.is_valid(raise_exception=True)  # a malformed filter is a 400 naming it, never a silent "all"
         self.filters = filters.validated_data
         return super().list(request, *args, **kwargs)
