@@ -32,10 +32,6 @@ def tool_call_list(
     return calls.order_by("-created_at", "-id")
 
 
-def tool_call_get(*, user, tool_call_id) -> ToolCall:
-    return tool_call_list(user=user).get(id=tool_call_id)
-
-
 # Filter suggestions come from the user's latest calls only: a DISTINCT over a long audit would scan it all.
 SUGGESTIONS_FROM_LATEST = 1_000
 
