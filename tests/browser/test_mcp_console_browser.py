@@ -44,9 +44,9 @@ def test_alice_adds_and_scans_a_server_then_reads_the_audit_trail(page, live_ser
     with page.expect_response(lambda r: r.url.endswith("/scan")) as scanned:
         page.get_by_role("button", name="Scan now").click()
     assert scanned.value.request.headers.get("hx-request") == "true", "the scan was not sent by htmx"
-    expect(page.locator("#server-state").get_by_role("status")).to_contain_text("Scan succeeded: 3 tools, 1 prompt")
+    expect(page.locator("#server-state").get_by_role("status")).to_contain_text("Scan succeeded: 8 tools, 1 prompt")
     tools = page.locator("#tools li")
-    expect(tools).to_have_count(3)
+    expect(tools).to_have_count(8)
     expect(tools.first.locator("code.tool-name")).to_have_text("weather__get_weather")
     expect(tools.first).to_contain_text("read-only")
     expect(page.locator("#prompts")).to_contain_text("weather__forecast_summary")

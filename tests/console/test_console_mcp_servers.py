@@ -15,6 +15,7 @@ from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN
 pytestmark = pytest.mark.django_db
 TOKEN = "tok-abcdef-123456"
 HEADER_VALUE = "key-abcdef-654321"
+WEATHER_TOOLS = ["get_weather", "echo", "search", "countdown", "wait_forever", "ask_city", "poem", "my_roots"]
 
 
 def console_for(user) -> Client:
@@ -65,7 +66,7 @@ def test_it_lists_only_the_users_own_servers_with_their_health(alice, bob, weath
     page = console_for(alice).get("/mcp-servers").text
     assert "Weather" in page and "Broken" in page and "Bobs private server" not in page
     healthy_row = re.search(rf'<tr id="server-{healthy.id}".*?</tr>', page, re.S).group(0)
-    assert "healthy" in healthy_row and "3 tools, 1 prompt, 1 resource" in healthy_row
+    assert "healthy" in healthy_row and "8 tools, 1 prompt, 1 resource" in healthy_row
     assert f"{healthy.last_latency_ms} ms" in healthy_row and "just now" in healthy_row
     failing_row = re.search(rf'<tr id="server-{failing.id}".*?</tr>', page, re.S).group(0)
     assert "failing" in failing_row and failing.last_error
@@ -263,7 +264,7 @@ def test_scan_now_with_htmx_shows_the_counts_and_the_catalog(alice, weather_upst
     server = server_for(alice, url=weather_upstream.url)
     response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", HTTP_HX_REQUEST="true")
     assert response.status_code == 200 and "<h1" not in response.text  # the detail section only
-    assert "Scan succeeded: 3 tools, 1 prompt, 1 resource, 1 resource template" in response.text
+    assert "Scan succeeded: 8 tools, 1 prompt, 1 resource, 1 resource template" in response.text
     assert "weather__get_weather" in response.text
 
 
@@ -286,14 +287,14 @@ def test_scan_now_from_the_list_refreshes_the_row(alice, weather_upstream):
     response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", {"view": "row"}, HTTP_HX_REQUEST="true")
     assert response.text.strip().startswith(f'<tr id="server-{server.id}"')
     assert "healthy" in response.text and "Scan succeeded." in response.text
-    assert "3 tools, 1 prompt, 1 resource" in response.text
+    assert "8 tools, 1 prompt, 1 resource" in response.text
 
 
 def test_scan_now_without_javascript_returns_to_the_server_with_the_outcome(alice, secured_upstream):
     server = server_for(alice, url=secured_upstream.url, bearer_token=UPSTREAM_TOKEN)
     response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", follow=True)
     assert response.redirect_chain == [(f"/mcp-servers/{server.id}", 302)]
-    assert "Scan succeeded: 3 tools, 1 prompt, 1 resource, 1 resource template." in response.text
+    assert "Scan succeeded: 8 tools, 1 prompt, 1 resource, 1 resource template." in response.text
 
 
 def test_the_scan_button_does_nothing_on_get(alice, secret_server):
@@ -306,7 +307,8 @@ def test_the_detail_page_shows_what_the_server_offers(alice, weather_upstream):
     html = console_for(alice).get(f"/mcp-servers/{server.id}").text
     tools = re.search(r'<section class="card" id="tools">.*?</section>', html, re.S).group(0)
     assert re.findall(r'<code class="tool-name">([^<]+)</code>', tools) == [
-        "weather__get_weather", "weather__echo", "weather__search"]  # fmt: skip
+        f"weather__{name}" for name in WEATHER_TOOLS
+    ]
     get_weather = tools.split("<li>")[1]
     assert "Current weather" in get_weather and "read-only" in get_weather and "open world" in get_weather
     assert "destructive" not in get_weather and "city: string" in get_weather
