@@ -12,6 +12,7 @@ from django.utils import timezone
 
 from apps.accounts.services import api_key_create
 from apps.mcp_proxy import selectors, services
+from tests.conftest import client_for
 from tests.mcp_proxy.factories import tool_call_for
 
 pytestmark = pytest.mark.django_db
@@ -194,3 +195,18 @@ def test_a_deleted_servers_old_calls_stay_filterable_beyond_the_suggestions(alic
     page = console_for(alice).get(PAGE).text
     assert f'<option value="{server_id}"' not in page and "a deleted server" in page
     assert listed(console_for(alice).get(PAGE, {"source": server_id})) == ["weather__echo"]
+
+
+@pytest.mark.django_db(transaction=True)  # the proxied call runs in a thread with its own connection
+def test_a_real_proxied_call_is_listed_under_its_server_and_found_by_source(alice, weather_upstream):
+    server = services.mcp_server_create(owner=alice, name="Weather", url=weather_upstream.url)
+    assert services.mcp_server_scan(server=server), server.last_error
+    response = client_for(alice).post("/api/v1/mcp/weather__echo", {"text": "hello"}, format="json")
+    assert response.status_code == 200, response.json()
+
+    page = console_for(alice).get(PAGE, {"source": str(server.id)})
+    assert listed(page) == ["weather__echo"]
+    summary = re.search(r"<summary>.*?</summary>", page.text, re.S).group(0)
+    assert "<span>Weather</span>" in summary and "REST" in summary and "Success" in summary
+    assert '"text": "hello"' in html.unescape(page.text)
+    assert listed(console_for(alice).get(PAGE, {"source": "preloop_builtin"})) == []
