@@ -325,6 +325,7 @@ def test_the_detail_page_shows_what_the_server_offers(alice, weather_upstream):
 def test_the_detail_page_of_an_unscanned_server_says_how_to_scan(alice, secret_server):
     html = console_for(alice).get(f"/mcp-servers/{secret_server.id}").text
     assert "Not scanned yet" in html and "••••3456" in html and "tok-abcdef" not in html
+    assert f'href="/tool-calls?source={secret_server.id}"' in html
 
 
 def test_the_dashboard_counts_the_users_servers_only(alice, bob):
