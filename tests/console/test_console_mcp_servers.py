@@ -334,3 +334,24 @@ def test_the_dashboard_counts_the_users_servers_only(alice, bob):
     server_for(bob, name="Two")
     page = console_for(alice).get("/").text
     assert re.search(r'<dt>MCP servers</dt><dd><a href="/mcp-servers">1</a></dd>', page)
+
+
+def test_a_failed_scan_without_javascript_says_why_on_the_server_page(alice):
+    server = server_for(alice, url="http://127.0.0.1:9/mcp")
+    response = console_for(alice).post(f"/mcp-servers/{server.id}/scan", follow=True)
+    server.refresh_from_db()
+    assert server.last_error and f"Scan failed: {server.last_error}" in html.unescape(response.text)
+
+
+def test_a_stdio_server_kept_after_stdio_is_switched_off_cannot_be_saved_and_says_why(alice, settings):
+    settings.MCP_ALLOW_STDIO_SERVERS = True
+    server = services.mcp_server_create(owner=alice, name="Local", transport="stdio", command="python")
+    settings.MCP_ALLOW_STDIO_SERVERS = False
+    client = console_for(alice)
+    assert 'value="stdio" selected' in client.get(f"/mcp-servers/{server.id}/edit").text
+    response = client.post(f"/mcp-servers/{server.id}/edit", server_form(name="Renamed", transport="stdio",
+                                                                           command="python"))  # fmt: skip
+    [error] = field_errors(response.text, "transport")
+    assert "MCP_ALLOW_STDIO_SERVERS=true" in error
+    server.refresh_from_db()
+    assert server.name == "Local"
