@@ -459,3 +459,30 @@ def test_each_client_session_gets_its_own_upstream_session_closed_when_the_clien
         upstream.stop()
     assert during == 2
     assert closed, "the upstream sessions stayed open after their clients left"
+
+
+def test_a_2026_07_28_client_without_a_session_calls_proxied_tools_through_the_pooled_upstream_session(
+    server, alice, weather_upstream
+):
+    registered(alice, weather_upstream)
+    token = key_for(alice)
+    progress = []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async def flow():
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            streamable_http_client(server.mcp_url, http_client=http) as (read, write),
+            ClientSession(read, write, client_info=mcp_types.Implementation(name="modern", version="1")) as session,
+        ):
+            session.adopt(await session.discover())
+            echoed = [await session.call_tool("weather__echo", {"text": f"call {n}"}) for n in range(3)]
+            counted = await session.call_tool("weather__countdown", {"steps": 2}, progress_callback=on_progress)
+            return echoed, counted
+
+    echoed, counted = run(flow())
+    assert [result.content[0].text for result in echoed] == ["call 0", "call 1", "call 2"]
+    assert counted.content[0].text == "counted 2" and progress == [1, 2]
+    assert weather_upstream.sessions() >= 1  # the pooled session stays open for the next sessionless call
