@@ -9,6 +9,7 @@ from django.contrib.postgres.fields import ArrayField
 from django.contrib.postgres.indexes import GinIndex
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 
 
 class NotificationChannel(models.TextChoices):
@@ -111,7 +112,7 @@ class ApprovalRequest(models.Model):
     transport = models.CharField(max_length=10, blank=True)
     # Its life.
     status = models.CharField(max_length=20, choices=ApprovalStatus.choices, default=ApprovalStatus.PENDING)
-    created_at = models.DateTimeField(auto_now_add=True)
+    created_at = models.DateTimeField(default=timezone.now, editable=False)  # set with expires_at, from one clock
     expires_at = models.DateTimeField()
     decided_at = models.DateTimeField(null=True, blank=True, help_text="When it left `pending`, whatever the end.")
     decision_reason = models.TextField(blank=True)

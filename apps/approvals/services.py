@@ -132,7 +132,7 @@ def approval_request_create(*, user, tool_name: str, tool_source: str, tool_name
             tool_name_at_source=tool_name_at_source[:200], arguments=arguments_redact(arguments),
             arguments_digest=digest_of(arguments), justification=justification or "",
             client_name=(client_name or "")[:200], session_id=(session_id or "")[:200], transport=transport[:10],
-            expires_at=now + dt.timedelta(seconds=policy.timeout_seconds),
+            created_at=now, expires_at=now + dt.timedelta(seconds=policy.timeout_seconds),
         )  # fmt: skip
         tokens = _tokens_issue(request, approver_ids)
         _publish(request, "approval_request")

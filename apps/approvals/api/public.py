@@ -45,9 +45,7 @@ def token_error_response(invalid: ApprovalTokenInvalid) -> Response:
 
 
 def public_data(request, approver) -> dict:
-    data = PublicApprovalSerializer(request).data
-    data["approver_email"] = approver.email
-    return data
+    return PublicApprovalSerializer(request, context={"approver": approver}).data
 
 
 class _PublicView(APIView):

@@ -135,12 +135,15 @@ class PublicApprovalSerializer(serializers.Serializer):
     client_name = serializers.CharField()
     requester_email = serializers.EmailField(source="owner.email")
     requester_name = serializers.CharField(source="owner.full_name")
-    approver_email = serializers.EmailField(help_text="The approver this link belongs to.")
+    approver_email = serializers.SerializerMethodField(help_text="The approver this link belongs to.")
     approvals_required = serializers.IntegerField()
     created_at = serializers.DateTimeField()
     expires_at = serializers.DateTimeField()
     decided_at = serializers.DateTimeField(allow_null=True)
     decision_reason = serializers.CharField()
+
+    def get_approver_email(self, request) -> str:
+        return self.context["approver"].email
 
 
 class PublicErrorSerializer(serializers.Serializer):

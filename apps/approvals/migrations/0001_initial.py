@@ -4,6 +4,7 @@ import apps.approvals.models
 import django.contrib.postgres.fields
 import django.contrib.postgres.indexes
 import django.db.models.deletion
+import django.utils.timezone
 import uuid
 from django.conf import settings
 from django.db import migrations, models
@@ -64,7 +65,7 @@ class Migration(migrations.Migration):
                 ('session_id', models.CharField(blank=True, max_length=200)),
                 ('transport', models.CharField(blank=True, max_length=10)),
                 ('status', models.CharField(choices=[('pending', 'Pending'), ('approved', 'Approved'), ('declined', 'Declined'), ('expired', 'Expired'), ('cancelled', 'Cancelled')], default='pending', max_length=20)),
-                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_at', models.DateTimeField(default=django.utils.timezone.now, editable=False)),
                 ('expires_at', models.DateTimeField()),
                 ('decided_at', models.DateTimeField(blank=True, help_text='When it left `pending`, whatever the end.', null=True)),
                 ('decision_reason', models.TextField(blank=True)),
