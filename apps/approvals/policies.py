@@ -48,7 +48,9 @@ class ResolvedPolicy:
 
 
 def _snapshot(policy: ApprovalPolicy, source: str) -> ResolvedPolicy:
-    approvers = tuple(user.pk for user in policy.approvers.all() if user.is_active) or (policy.owner_id,)
+    # Deactivated approvers drop out, and nobody takes their place: falling back to the owner would let a user
+    # approve the calls a policy meant someone else to check. Too few left: the request is declined at once.
+    approvers = tuple(user.pk for user in policy.approvers.all() if user.is_active)
     escalation = tuple(user.pk for user in policy.escalation_approvers.all() if user.is_active)
     return ResolvedPolicy(
         policy_id=policy.id, name=policy.name, source=source, approver_ids=approvers,

@@ -21,6 +21,11 @@ def approval_request_list(*, user, status: str | None = None) -> QuerySet[Approv
     return requests.select_related("owner").prefetch_related("decisions__approver").order_by("-created_at")
 
 
+def approval_request_of(*, user, request_id) -> ApprovalRequest | None:
+    """One request `user` made (what a waiting or returning call reads again: the database decides, not messages)."""
+    return ApprovalRequest.objects.filter(owner=user, pk=request_id).first()
+
+
 def approval_inbox(*, user) -> QuerySet[ApprovalRequest]:
     """Requests addressed to the user: pending ones first (soonest to expire first), then the rest, newest first."""
     return (

@@ -67,6 +67,27 @@ def test_a_policy_whose_approvers_left_cannot_be_approved_and_is_declined_at_onc
     assert request.status == ApprovalStatus.DECLINED and tokens == {}
 
 
+def test_a_deactivated_sole_approver_is_not_replaced_by_the_requester(alice, bob):
+    policy = policy_for(alice, approver_user_ids=[bob.pk])
+    bob.is_active = False
+    bob.save()
+    request, _ = request_for(alice, policy=resolved(alice, policy))
+    assert request.approver_ids == [] and request.status == ApprovalStatus.DECLINED
+    with pytest.raises(ApprovalNotAnApprover):
+        approval_request_decide(request=request, approver=alice, approve=True)
+
+
+def test_the_request_links_to_the_audit_row_of_its_call(alice):
+    from apps.approvals.selectors import approval_request_of
+    from apps.approvals.services import approval_request_link_tool_call
+    from tests.mcp_proxy.factories import tool_call_for
+
+    request, _ = request_for(alice)
+    call = tool_call_for(alice, tool_name="update_issue")
+    approval_request_link_tool_call(request=request, tool_call=call)
+    assert approval_request_of(user=alice, request_id=request.id).tool_call_id == call.id
+
+
 def test_someone_who_is_not_an_approver_cannot_decide(alice, bob):
     request, _ = request_for(alice)
     with pytest.raises(ApprovalNotAnApprover):

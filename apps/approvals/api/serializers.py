@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.utils import timezone
 from rest_framework import serializers
 
 from apps.approvals.models import (
@@ -99,7 +100,8 @@ class ApprovalRequestSerializer(serializers.ModelSerializer):
 
     def get_can_decide(self, request) -> bool:
         user = self.context["request"].user
-        return (request.status == ApprovalStatus.PENDING and user.pk in request.approver_ids
+        return (request.status == ApprovalStatus.PENDING and request.expires_at > timezone.now()
+                and user.pk in request.approver_ids
                 and not any(decision.approver_id == user.pk for decision in request.decisions.all()))  # fmt: skip
 
 
