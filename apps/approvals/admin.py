@@ -1,5 +1,6 @@
 from django import forms
 from django.contrib import admin
+from django.core.exceptions import ValidationError
 
 from apps.approvals.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest
 from apps.approvals.policies import policy_rules_check
@@ -18,8 +19,13 @@ class ApprovalPolicyForm(forms.ModelForm):
         fields = ["approvals_required", "timeout_seconds", "escalation_after_seconds", "escalation_channels", "name"]
         if all(field in data for field in fields):
             candidate = ApprovalPolicy(**{field: data[field] for field in fields})
-            policy_rules_check(candidate, list(data.get("approvers") or []),
-                               list(data.get("escalation_approvers") or []))  # fmt: skip
+            try:
+                policy_rules_check(candidate, list(data.get("approvers") or []),
+                                   list(data.get("escalation_approvers") or []))  # fmt: skip
+            except ValidationError as invalid:  # the API's field names, as this form calls them
+                names = {"approver_user_ids": "approvers", "escalation_approver_user_ids": "escalation_approvers"}
+                raise ValidationError({names.get(field, field): messages
+                                       for field, messages in invalid.message_dict.items()}) from invalid  # fmt: skip
         return data
 
 

@@ -44,6 +44,16 @@ def test_the_admin_keeps_the_quorum_within_the_approvers(admin_client, alice):
     assert ApprovalPolicy.objects.get(pk=policy.pk).approvals_required == 1
 
 
+def test_the_admin_names_escalation_problems_on_its_own_fields(admin_client, alice):
+    client, _ = admin_client
+    policy = policy_for(alice)
+    response = client.post(f"/admin/approvals/approvalpolicy/{policy.id}/change/", {
+        "owner": str(alice.pk), "name": "Escalating", "approvers": [str(alice.pk)], "approvals_required": 1,
+        "timeout_seconds": 600, "notification_channels": "console", "escalation_after_seconds": 60,
+        "escalation_channels": ""})  # fmt: skip
+    assert response.status_code == 200 and "Escalation needs escalation approvers" in response.content.decode()
+
+
 def test_the_sweep_actor_expires_due_requests(alice):
     request, _ = request_for(alice)
     ApprovalRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now() - dt.timedelta(seconds=1))
