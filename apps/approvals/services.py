@@ -32,7 +32,7 @@ from django.utils import timezone
 
 from apps.approvals import hooks
 from apps.approvals.errors import ApprovalAlreadyFinished, ApprovalNotAnApprover, ApprovalTokenInvalid
-from apps.approvals.models import ApprovalDecision, ApprovalRequest, ApprovalStatus, ApprovalToken
+from apps.approvals.models import ApprovalDecision, ApprovalPolicy, ApprovalRequest, ApprovalStatus, ApprovalToken
 from apps.approvals.policies import ResolvedPolicy
 from apps.mcp_proxy.audit import arguments_digest as digest_of
 from apps.mcp_proxy.audit import arguments_redact
@@ -122,8 +122,12 @@ def approval_request_create(*, user, tool_name: str, tool_source: str, tool_name
     if policy.escalation_after_seconds and (policy.escalation_approver_ids or policy.escalation_channels):
         escalates_at = now + dt.timedelta(seconds=policy.escalation_after_seconds)
     with transaction.atomic():
+        # The snapshot decides; the link to the policy is kept only while the policy exists (deleted since: none).
+        policy_id = policy.policy_id
+        if policy_id and not ApprovalPolicy.objects.filter(pk=policy_id).exists():
+            policy_id = None
         request = ApprovalRequest.objects.create(
-            owner=user, policy_id=policy.policy_id, policy_name=policy.name[:200], approver_ids=approver_ids,
+            owner=user, policy_id=policy_id, policy_name=policy.name[:200], approver_ids=approver_ids,
             approvals_required=policy.approvals_required, notification_channels=list(policy.notification_channels),
             timeout_seconds=policy.timeout_seconds, escalates_at=escalates_at,
             escalation_approver_ids=list(policy.escalation_approver_ids),

@@ -29,6 +29,15 @@ def test_a_request_stores_redacted_arguments_their_digest_and_one_hashed_token_p
     assert request.expires_at - request.created_at == dt.timedelta(seconds=600)
 
 
+def test_a_policy_deleted_after_resolution_still_applies_by_its_snapshot(alice, bob):
+    policy = policy_for(alice, approver_user_ids=[bob.pk])
+    snapshot = resolved(alice, policy)
+    policy.delete()
+    request, tokens = request_for(alice, policy=snapshot)
+    assert (request.policy_id, request.policy_name, request.approver_ids) == (None, "Critical operations", [bob.pk])
+    assert set(tokens) == {bob.pk}
+
+
 def test_the_owner_alone_approves_by_default(alice):
     request, _ = request_for(alice)
     assert request.approver_ids == [alice.pk] and request.policy_id is None
