@@ -201,6 +201,17 @@ def approval_request_cancel(*, request: ApprovalRequest, reason: str) -> Approva
     return locked
 
 
+def approval_request_expire_due(*, request: ApprovalRequest) -> ApprovalRequest:
+    """Expire one pending request whose timeout has passed (the waiting call at its deadline, rather than wait
+    for the sweep); returns the row as it now is: a decision that came first stands, a request not yet due
+    stays pending."""
+    with transaction.atomic():
+        locked = ApprovalRequest.objects.select_for_update().get(pk=request.pk)
+        if locked.status == ApprovalStatus.PENDING and locked.expires_at <= timezone.now():
+            _end(locked, ApprovalStatus.EXPIRED, "Nobody decided before the timeout.", "approval_expired")
+    return locked
+
+
 def approval_requests_expire(*, now: dt.datetime | None = None) -> int:
     """Expire every pending request past its timeout (the periodic sweep); returns how many."""
     now = now or timezone.now()

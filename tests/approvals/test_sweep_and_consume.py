@@ -53,6 +53,19 @@ def test_the_sweep_expires_only_pending_requests_past_their_timeout(alice):
     assert ApprovalRequest.objects.get(pk=fresh.pk).decision_reason == "Nobody decided before the timeout."
 
 
+def test_the_waiting_call_expires_its_own_request_only_once_due(alice):
+    from apps.approvals.services import approval_request_expire_due
+
+    request, _ = request_for(alice)
+    assert approval_request_expire_due(request=request).status == ApprovalStatus.PENDING  # not yet due
+    ApprovalRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
+    assert approval_request_expire_due(request=request).status == ApprovalStatus.EXPIRED
+    decided, _ = request_for(alice)
+    approval_request_decide(request=decided, approver=alice, approve=True)
+    ApprovalRequest.objects.filter(pk=decided.pk).update(expires_at=timezone.now())
+    assert approval_request_expire_due(request=decided).status == ApprovalStatus.APPROVED  # the decision stands
+
+
 def test_an_expired_request_cannot_be_approved_afterwards(alice):
     request, _ = request_for(alice)
     ApprovalRequest.objects.filter(pk=request.pk).update(expires_at=timezone.now())
