@@ -30,6 +30,7 @@ from apps.mcp_proxy.configurations.policy import (
 from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport, ToolRuleAction
 from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_with_policy
 from apps.mcp_proxy.threads import in_thread, in_worker_thread
+from apps.mcp_proxy.waiting import TIMED_OUT, outcome_wait
 from apps.trackers.clients.base import TrackerError
 
 log = logging.getLogger(__name__)
@@ -60,6 +61,8 @@ class ToolCallResult:
     tool_call_id: str
     content: list[dict[str, Any]] | None = None  # a proxied tool's own content blocks, passed on unchanged
     meta: dict[str, Any] | None = None
+    approval_status: str = ""  # the approval request's end when one held the call (declined, expired, …)
+    approval_request_id: str = ""
 
 
 class ToolCallRefused(Exception):
@@ -101,6 +104,7 @@ class _Call:
     spec: ToolSpec | None = None
     policy: ToolPolicy | None = None
     decision: PolicyDecision | None = None
+    approval_request: Any = None  # the ApprovalRequest that held (or released) the call
     justification: str = ""
 
 
@@ -114,6 +118,10 @@ async def tool_call_execute(*, context: CallContext, tool_name: str, arguments: 
     try:
         call.spec = await tool_resolve(call)
         problem = await tool_call_decide(call)
+    except asyncio.CancelledError:  # the client left while the call waited (for a human): audited, never run
+        with contextlib.suppress(Exception):
+            await asyncio.shield(_finish(call, outcome=ToolCallOutcome.CANCELLED, error="Cancelled by the client."))
+        raise
     except ToolCallRefused as refusal:
         await _finish(call, outcome=ToolCallOutcome.DENIED, error=str(refusal))
         raise
@@ -146,7 +154,8 @@ async def tool_call_decide(call: _Call) -> str | None:
     """Whether the call may run: None when allowed, else the problem the caller can correct.
 
     The user's configuration of the tool (read with the tool, no query here): justification mode, then the tool's input schema,
-    then the rules. Raises ToolDenied or ApprovalRequired when a rule (or a disabled tool) refuses it.
+    then the rules. Raises ToolDenied when a rule (or a disabled tool) refuses it; holds the call for a
+    human when a rule (or the configuration's policy) requires approval.
     """
     spec, policy = call.spec, call.policy
     justifying = policy is not None and policy.justification_required
@@ -164,8 +173,66 @@ async def tool_call_decide(call: _Call) -> str | None:
     if call.decision.action == ToolRuleAction.DENY:
         raise ToolDenied(call.decision.reason)
     if call.decision.action == ToolRuleAction.REQUIRE_APPROVAL:
-        raise ApprovalRequired(call.decision.reason)
+        return await tool_call_approval(call)
     return None
+
+
+async def tool_call_approval(call: _Call) -> str | None:
+    """Hold the call until a human decides: None when approved (it then runs, once), else why it will not run.
+
+    An approved, unused approval for this very tool and these very arguments (by digest) is used instead of
+    asking again. Otherwise a request is stored and announced, and the call waits on the request's group of
+    the channel layer, re-reading the row each time (the database decides). The client leaving cancels the
+    request; the timeout expires it. Nothing is held open while waiting but the coroutine.
+    """
+    from apps.approvals import services as approvals
+    from apps.approvals.models import ApprovalStatus
+    from apps.approvals.policies import approval_policy_resolve
+    from apps.approvals.selectors import approval_request_of
+
+    context, spec = call.context, call.spec
+    digest = arguments_digest(call.arguments)
+    consume = {"user": context.user, "tool_source": spec.source, "tool_name_at_source": spec.name_at_source,
+               "arguments_digest": digest}  # fmt: skip
+    call.approval_request = await in_thread(approvals.approval_consume, **consume)
+    if call.approval_request is not None:
+        return None
+    policy = await in_thread(approval_policy_resolve, user=context.user, rule_policy_id=call.decision.rule_policy_id,
+                             configuration_policy_id=call.decision.configuration_policy_id)  # fmt: skip
+    request, _tokens = await in_thread(
+        approvals.approval_request_create, user=context.user, tool_name=call.tool_name, tool_source=spec.source,
+        tool_name_at_source=spec.name_at_source, arguments=call.arguments, justification=call.justification,
+        client_name=context.client_name, session_id=context.session_id or "", transport=context.transport,
+        policy=policy,
+    )  # fmt: skip
+    call.approval_request = request
+
+    async def status_read() -> str:
+        row = await in_thread(approval_request_of, user=context.user, request_id=request.id)
+        return row.status if row is not None else ApprovalStatus.CANCELLED
+
+    try:
+        status = await outcome_wait(group=approvals.approval_request_group(request.id), status_read=status_read,
+                                    timeout_seconds=policy.timeout_seconds,
+                                    progress=getattr(context.relay, "progress", None))  # fmt: skip
+    except asyncio.CancelledError:
+        cancelled = in_thread(approvals.approval_request_cancel, request=request, reason="Cancelled: the client left.")
+        with contextlib.suppress(Exception):
+            await asyncio.shield(cancelled)
+        raise
+    if status == TIMED_OUT:
+        request = await in_thread(approvals.approval_request_expire_due, request=request)
+    else:
+        request = await in_thread(approval_request_of, user=context.user, request_id=request.id) or request
+    call.approval_request = request
+    if request.status == ApprovalStatus.APPROVED:
+        # Used here and now, so the same approval can never let a second call through.
+        if await in_thread(approvals.approval_consume, **consume) is None:
+            return "The approval was used or expired before the call could run; it was not run."
+        return None
+    if request.status == ApprovalStatus.PENDING:  # past our deadline but not yet its own (clocks): not approved
+        return "No decision arrived in time; the call was not run."
+    return f"{request.decision_reason or request.get_status_display()} The call was not run."
 
 
 _validators: dict[int, tuple[Mapping[str, Any], jsonschema.Draft202012Validator]] = {}
@@ -231,12 +298,19 @@ async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
     row = await tool_call_audit(call, outcome=outcome, error=error,
                                 upstream_latency_ms=output.upstream_latency_ms if output else None)  # fmt: skip
     # The activity event is a notice: the caller does not wait for Redis (the audit row is written already).
+    if call.approval_request is not None:
+        from apps.approvals.services import approval_request_link_tool_call
+
+        await in_thread(approval_request_link_tool_call, request=call.approval_request, tool_call=row)
     task = asyncio.get_running_loop().create_task(tool_call_publish(call, row))
     _publishing.add(task)
     task.add_done_callback(_publishing.discard)
+    approval = call.approval_request
     return ToolCallResult(structured=output.structured if output else None, text=text,
                           is_error=outcome != ToolCallOutcome.SUCCESS, outcome=outcome, tool_call_id=str(row.id),
-                          content=output.content if output else None, meta=output.meta if output else None)  # fmt: skip
+                          content=output.content if output else None, meta=output.meta if output else None,
+                          approval_status=approval.status if approval is not None else "",
+                          approval_request_id=str(approval.id) if approval is not None else "")  # fmt: skip
 
 
 async def tool_call_audit(call: _Call, *, outcome: str, error: str, upstream_latency_ms: int | None = None) -> ToolCall:

@@ -20,3 +20,14 @@ def tool_call_for(user, *, tool_name: str = "get_issue", arguments: dict | None 
         ToolCall.objects.filter(pk=call.pk).update(created_at=created_at)
         call.refresh_from_db()
     return call
+
+
+def policy_with_timeout(owner, seconds: int, **fields):
+    """A policy that times out within the test: the API's minimum is 10 s, so the row is shortened directly."""
+    from apps.approvals.models import ApprovalPolicy
+    from apps.approvals.policies import approval_policy_create
+
+    policy = approval_policy_create(owner=owner, name=f"Within {seconds} s", **fields)
+    ApprovalPolicy.objects.filter(pk=policy.pk).update(timeout_seconds=seconds)
+    policy.refresh_from_db()
+    return policy

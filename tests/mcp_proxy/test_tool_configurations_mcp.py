@@ -9,7 +9,7 @@ from mcp_types import INVALID_PARAMS
 from apps.mcp_proxy.audit import arguments_digest
 from apps.mcp_proxy.configurations.services import RuleInput, tool_configuration_create
 from apps.mcp_proxy.models import ToolCall
-from apps.mcp_proxy.server import APPROVAL_REQUIRED, REFUSED
+from apps.mcp_proxy.server import REFUSED
 from tests.conftest import client_for
 from tests.mcp_proxy.client import mcp_session
 from tests.mcp_proxy.conftest import SIX_TOOLS, key_for
@@ -62,33 +62,40 @@ def test_a_deny_rule_refuses_the_call_and_audits_the_decision_and_rule(server, a
     assert row.decision_rule_condition == 'args.issue.startsWith("acme/")' and row.transport == "mcp"
 
 
-def test_require_approval_refuses_with_its_own_code_and_the_tool_never_runs(server, alice, fake_github,
-                                                                             synced_github):  # fmt: skip
+def test_require_approval_holds_the_call_and_without_a_decision_the_tool_never_runs(server, alice, fake_github,
+                                                                                     synced_github):  # fmt: skip
+    from tests.mcp_proxy.factories import policy_with_timeout
+
+    policy_with_timeout(alice, 1, is_default=True)
     configure(alice, "create_issue", ('args.project == "acme/api"', "require_approval"))
-    _, refused = list_and_call(server, alice, "create_issue", {"project": "acme/api", "title": "Never sent"})
-    assert isinstance(refused, MCPError) and refused.code == APPROVAL_REQUIRED
-    assert "Approval required by your rule #1" in refused.message and "not run" in refused.message
+    _, result = list_and_call(server, alice, "create_issue", {"project": "acme/api", "title": "Never sent"})
+    assert result.is_error and "Nobody decided before the timeout" in result.content[0].text
     assert_never_sent(fake_github)
     row = ToolCall.objects.get()
     assert (row.outcome, row.decision, row.tool_name) == ("denied", "require_approval", "create_issue")
 
 
-def test_approval_required_over_rest_is_a_403_that_says_so(alice, fake_github, synced_github):
+def test_a_held_call_without_a_decision_is_a_403_over_rest_that_says_so(alice, fake_github, synced_github):
+    from tests.mcp_proxy.factories import policy_with_timeout
+
+    policy_with_timeout(alice, 1, is_default=True)
     configure(alice, "create_issue", ("true", "require_approval"))
     response = client_for(alice).post("/api/v1/mcp/create_issue", {"project": "acme/api", "title": "No"},
                                       format="json")  # fmt: skip
-    assert response.status_code == 403 and response.json()["reason"] == "approval_required"
+    assert response.status_code == 403 and response.json()["reason"] == "approval_expired"
+    assert response.json()["approval_request_id"]
     assert_never_sent(fake_github)
 
 
 def test_a_configuration_naming_an_approval_policy_holds_unmatched_calls(alice, fake_github, synced_github):
-    from apps.approvals.policies import approval_policy_create
 
-    policy = approval_policy_create(owner=alice, name="Critical operations")
+    from tests.mcp_proxy.factories import policy_with_timeout
+
+    policy = policy_with_timeout(alice, 1)
     configure(alice, "create_issue", ('args.title == "Allowed"', "allow"), approval_policy_id=policy.id)
     response = client_for(alice).post("/api/v1/mcp/create_issue", {"project": "acme/api", "title": "No rule"},
                                       format="json")  # fmt: skip
-    assert response.status_code == 403 and response.json()["reason"] == "approval_required"
+    assert response.status_code == 403 and response.json()["reason"] == "approval_expired"
     assert_never_sent(fake_github)
     row = ToolCall.objects.get()
     assert (row.decision, row.decision_rule) == ("require_approval", None)

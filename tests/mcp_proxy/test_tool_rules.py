@@ -15,6 +15,7 @@ from apps.mcp_proxy.models import ToolCall, ToolRule
 from apps.mcp_proxy.registry import ToolOutput, ToolSpec, tool_register, tool_unregister, tools_visible
 from apps.mcp_proxy.rules import condition_compile
 from tests.conftest import client_for
+from tests.mcp_proxy.factories import policy_with_timeout
 from tests.trackers.factories import tracker_for
 
 pytestmark = pytest.mark.django_db
@@ -30,8 +31,10 @@ def ran():
 
 @pytest.fixture
 def transfer_tool(alice, ran):
-    """A built-in tool alice sees (she has a tracker) that records the arguments it ran with."""
+    """A built-in tool alice sees (she has a tracker) that records the arguments it ran with. A call that needs
+    approval waits one second under her default policy, then is refused as expired (nobody decides here)."""
     tracker_for(alice)
+    policy_with_timeout(alice, 1, is_default=True)
 
     def handler(*, user, arguments, context):
         ran.append(arguments)
@@ -43,9 +46,12 @@ def transfer_tool(alice, ran):
     tool_unregister(spec.name)
 
 
-def configure(user, *rules: tuple[str, str], **fields):
+def configure(user, *rules: tuple, **fields):
+    """Rules as (condition, action) or (condition, action, approval policy id)."""
     return tool_configuration_create(owner=user, tool_source="preloop_builtin", tool_name=TOOL,
-                                     rules=[RuleInput(condition=c, action=a) for c, a in rules], **fields)  # fmt: skip
+                                     rules=[RuleInput(*rule) if len(rule) == 2 else
+                                            RuleInput(rule[0], rule[1], approval_policy_id=rule[2])
+                                            for rule in rules], **fields)  # fmt: skip
 
 
 def call(user, **arguments):
@@ -78,14 +84,16 @@ def test_a_deny_rule_refuses_the_call_naming_the_rule(alice, transfer_tool, ran)
     assert row.decision_rule_condition == "args.amount > 1000" and "rule #2" in row.error_message
 
 
-def test_require_approval_refuses_with_the_approval_required_error_and_never_runs(alice, transfer_tool, ran):
-    configure(alice, ('"prod" in args.env', "require_approval"))
+def test_require_approval_holds_the_call_and_without_a_decision_it_never_runs(alice, transfer_tool, ran):
+    policy = policy_with_timeout(alice, 1)
+    configure(alice, ('"prod" in args.env', "require_approval", policy.id))
     response = call(alice, amount=1, env=["prod", "eu"])
-    assert response.status_code == 403 and response.json()["reason"] == "approval_required"
-    assert "Approval required by your rule #1" in response.json()["detail"]
-    assert "approvals are not available" in response.json()["detail"] and "not run" in response.json()["detail"]
+    assert response.status_code == 403 and response.json()["reason"] == "approval_expired"
+    assert "Nobody decided before the timeout" in response.json()["detail"] and "not run" in response.json()["detail"]
     assert ran == []
-    assert ToolCall.objects.get().decision == "require_approval"
+    row = ToolCall.objects.get()
+    assert (row.decision, row.outcome) == ("require_approval", "denied")
+    assert row.approval_requests.get().status == "expired"
 
 
 @pytest.mark.parametrize(("rules", "expected"), [

@@ -68,6 +68,10 @@ class ToolCallView(AsyncAPIView):
                 return Response({"detail": str(refusal), "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
             return Response({"detail": str(refusal), "errors": {}, "reason": refusal.reason},
                             status=status.HTTP_403_FORBIDDEN)  # fmt: skip
+        if result.is_error and result.approval_status:  # held for approval, and not approved: refused
+            return Response({"detail": result.text, "errors": {}, "reason": f"approval_{result.approval_status}",
+                             "approval_request_id": result.approval_request_id,
+                             "tool_call_id": result.tool_call_id}, status=status.HTTP_403_FORBIDDEN)  # fmt: skip
         if result.is_error:
             field = "arguments" if result.outcome == ToolCallOutcome.DENIED else "tool"
             return Response({"detail": result.text, "errors": {field: [result.text]},

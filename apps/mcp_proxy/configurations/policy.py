@@ -136,14 +136,12 @@ def _reason(action: str, number: int, condition: str) -> str:
     if action == ToolRuleAction.DENY:
         return f"Denied by {rule}."
     if action == ToolRuleAction.REQUIRE_APPROVAL:
-        return (f"Approval required by {rule}, but approvals are not available in Preloop yet, so the call was "
-                "not run.")  # fmt: skip
+        return f"Approval required by {rule}."
     return f"Allowed by {rule}."
 
 
 def _reason_unmatched_approval() -> str:
-    return ("Approval required by the approval policy of this tool's configuration, but approvals are not available "
-            "in Preloop yet, so the call was not run.")  # fmt: skip
+    return "Approval required by the approval policy of this tool's configuration."
 
 
 def tool_call_policy_decide(*, policy: ToolPolicy | None, arguments: dict[str, Any], tool_name: str, user,
