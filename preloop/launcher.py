@@ -208,7 +208,9 @@ def _run_tests_in(test_dir: Path, pytest_args: list[str]) -> int:
         except DatabaseNotReady as problem:
             say(str(problem))
             return 2
-        env = {**os.environ, "ENVIRONMENT": "test"}
+        # No connection pool in the test process: tests use the database from threads of their own that no
+        # request cycle closes, and a pool would run dry; the servers the tests start (daphne) use one.
+        env = {"DATABASE_POOL_MAX_SIZE": "0", **os.environ, "ENVIRONMENT": "test"}
         return subprocess.call([sys.executable, "-m", "pytest", *pytest_args], cwd=BASE_DIR, env=env)
 
 

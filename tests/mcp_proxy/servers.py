@@ -34,6 +34,7 @@ class DaphneServer:
     def start(self) -> DaphneServer:
         env = {**os.environ, "ENVIRONMENT": "test", "DATABASE_URL": _test_database_url(), "PYTHONUNBUFFERED": "1",
                "DISABLE_VERSION_CHECK": "true", "LOG_LEVEL": "WARNING", "MCP_FORWARD_TIMEOUT_SECONDS": "2",
+               "DATABASE_POOL_MAX_SIZE": "10",  # as in production (the test process itself runs without a pool)
                **self.environment}  # fmt: skip
         self.log = open(BASE_DIR / ".data" / f"daphne-{self.port}.log", "w+")  # noqa: SIM115 - closed in stop()
         self.process = subprocess.Popen(
