@@ -94,8 +94,8 @@ def serve_upstream(port: int, mode: str) -> None:
 # ------------------------------------------------------------------------------------- Preloop under yappi
 
 
-def serve_preloop_profiled(port: int, stats_path: str) -> None:
-    """daphne in this process, as `preloop web` runs it; SIGUSR1 starts yappi (CPU clock, every thread),
+def serve_preloop_profiled(port: int, stats_path: str, clock: str) -> None:
+    """daphne in this process, as `preloop web` runs it; SIGUSR1 starts yappi (on `clock`, every thread),
     SIGUSR2 stops it and writes the function and thread statistics to `stats_path` as JSON."""
     import yappi
     from daphne.cli import CommandLineInterface
@@ -105,7 +105,7 @@ def serve_preloop_profiled(port: int, stats_path: str) -> None:
     def start(*_args) -> None:
         yappi.stop()
         yappi.clear_stats()
-        yappi.set_clock_type("cpu")
+        yappi.set_clock_type(clock)
         yappi.start(builtins=False, profile_threads=True)
 
     def stop(*_args) -> None:
@@ -238,6 +238,7 @@ async def load_run(plan: dict) -> dict:
                                for n, client in enumerate(clients)))  # fmt: skip
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
+        print("measured", flush=True)
         await asyncio.gather(*(client.close() for client in clients))
     return {"latencies_ms": latencies, "errors": errors, "elapsed": elapsed, "cpu_seconds": cpu,
             "started_at": wall_started}  # fmt: skip
@@ -421,15 +422,19 @@ def audit_figures(user, since: float) -> dict:
             "p99_ms": percentile(durations, 0.99), "outcomes": outcomes}  # fmt: skip
 
 
-def run_load(children: Children, plan: dict, *, on_measuring=None) -> dict:
+def run_load(children: Children, plan: dict, *, on_measuring=None, on_measured=None) -> dict:
     process = children.start([sys.executable, __file__, "_load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)  # fmt: skip
     process.stdin.write(json.dumps(plan) + "\n")  # the key travels on a pipe, never on a command line
     process.stdin.close()
     result: dict = {"failed": "the load generator ended without a result"}
     for line in process.stdout:
-        if line.startswith("measuring") and on_measuring:
-            on_measuring()
+        if line.startswith("measuring ") or line.strip() == "measuring":
+            if on_measuring:
+                on_measuring()
+        elif line.strip() == "measured":
+            if on_measured:
+                on_measured()
         elif line.startswith("result "):
             result = json.loads(line[len("result ") :])
     process.wait()
@@ -440,9 +445,15 @@ def run_load(children: Children, plan: dict, *, on_measuring=None) -> dict:
 def phase_run(children: Children, meter: CpuMeter | None, *, target: str, mode: str, concurrency: int, plan: dict,
               user=None) -> Phase:  # fmt: skip
     phase = Phase(target=target, mode=mode, concurrency=concurrency)
-    before = meter.snapshot() if meter else {}
-    result = run_load(children, {**plan, "concurrency": concurrency})
-    after = meter.snapshot() if meter else {}
+    snapshots: dict[str, dict[str, float]] = {}
+
+    def snapshot(name: str) -> None:
+        if meter:
+            snapshots[name] = meter.snapshot()
+
+    result = run_load(children, {**plan, "concurrency": concurrency}, on_measuring=lambda: snapshot("before"),
+                      on_measured=lambda: snapshot("after"))  # fmt: skip
+    before, after = snapshots.get("before", {}), snapshots.get("after", {})
     if "failed" in result:
         phase.failed = result["failed"]
         return phase
@@ -450,8 +461,7 @@ def phase_run(children: Children, meter: CpuMeter | None, *, target: str, mode: 
     phase.calls, phase.elapsed, phase.errors = len(latencies), result["elapsed"], result["errors"]
     phase.p50, phase.p99 = percentile(latencies, 0.5), percentile(latencies, 0.99)
     if phase.calls:
-        # The CPU snapshots include the warm-up and session set-up: counted per measured call, a small overstatement.
-        phase.cpu_ms = {name: (after[name] - before[name]) * 1000 / phase.calls for name in after}
+        phase.cpu_ms = {name: (after[name] - before[name]) * 1000 / phase.calls for name in after if name in before}
         phase.cpu_ms["load generator"] = result["cpu_seconds"] * 1000 / phase.calls
     if target == "proxied" and user is not None:
         phase.audit = audit_figures(user, result["started_at"])
@@ -504,7 +514,8 @@ def report(phases: list[Phase], load_start: tuple, load_end: tuple) -> None:
                   f"| {proxied.p50 / direct.p50:.2f}x | {ratio:.0%} | {direct.error_count}/{proxied.error_count} "
                   f"| {'; '.join(checks)} |")  # fmt: skip
     print()
-    print("CPU per call (ms), by process, from the kernel's accounting (warm-up and session set-up included):")
+    print("CPU per call (ms), by process, from the kernel's accounting over the measured calls (the snapshots are "
+          "taken when the load generator says it starts and ends, so they are a little wider than the calls):")  # fmt: skip
     print()
     names = ["load generator", "upstream", "preloop", "postgres", "redis"]
     print("| run | c | " + " | ".join(names) + " | Preloop + PostgreSQL + Redis |")
@@ -574,14 +585,27 @@ def short_module(module: str) -> str:
     return module
 
 
-def profile_report(stats: dict, calls: int, top: int) -> None:
+def profile_report(stats: dict, calls: int, top: int, *, clock: str, wall_ms: float) -> None:
     functions = stats["functions"]
     total = sum(f["tsub"] for f in functions)
     per_call = lambda seconds: seconds * 1000 / calls  # noqa: E731
+    ours = [f for f in functions if bucket_of(f["module"]).startswith("Preloop")]
     print()
-    print(f"Profile of Preloop's daphne (yappi, CPU clock, every thread, Python functions; C calls count in their "
-          f"caller): {calls} proxied calls at c=1, {per_call(total):.2f} ms CPU per call under the profiler "
-          "(it slows Python code down: read the shares, not the absolute times).")  # fmt: skip
+    if clock == "wall":
+        print(f"Where a call's time goes inside Preloop (yappi, wall clock, waits included): {calls} proxied calls at "
+              f"c=1, {wall_ms:.2f} ms p50 at the client under the profiler. Preloop's own functions by time including "
+              f"callees, top {top} (a coroutine counts from its start to its end; sync steps in their thread):")  # fmt: skip
+        print()
+        print("| function | where | calls/call | incl. callees ms/call |")
+        print("|---|---|---:|---:|")
+        for function in sorted(ours, key=lambda f: -f["ttot"])[:top]:
+            print(f"| {function['name']} | {short_module(function['module'])}:{function['lineno']} "
+                  f"| {function['ncall'] / calls:.1f} | {per_call(function['ttot']):.3f} |")  # fmt: skip
+        return
+    print(f"Where Preloop's CPU goes (yappi, CPU clock, every thread; Python functions, a C call counts in its "
+          f"caller): {calls} proxied calls at c=1, {per_call(total):.2f} ms CPU per call in daphne under the "
+          "profiler, which slows Python code down: read the shares rather than the absolute times. PostgreSQL's "
+          "and Redis's own CPU is not in it (see the CPU table above).")  # fmt: skip
     print()
     print("By thread: " + ", ".join(f"{t['name']} {per_call(t['ttot']):.2f} ms" for t in
                                     sorted(stats["threads"], key=lambda t: -t["ttot"]) if t["ttot"] > 0))  # fmt: skip
@@ -603,10 +627,9 @@ def profile_report(stats: dict, calls: int, top: int) -> None:
         print(f"| {function['name']} | {short_module(function['module'])}:{function['lineno']} "
               f"| {function['ncall'] / calls:.1f} | {per_call(function['tsub']):.3f} | {function['tsub'] / total:.1%} "
               f"| {per_call(function['ttot']):.3f} |")  # fmt: skip
-    ours = [f for f in functions if bucket_of(f["module"]).startswith("Preloop")]
     print()
-    print(f"Preloop's own functions by time including callees (top {top}; a coroutine's CPU time counts only while "
-          "it runs):")  # fmt: skip
+    print(f"Preloop's own functions by CPU including callees, top {top} (a coroutine's CPU counts only while it "
+          "runs; the sync steps run in asgiref's thread):")  # fmt: skip
     print()
     print("| function | where | calls/call | incl. callees ms/call | share of all |")
     print("|---|---|---:|---:|---:|")
@@ -615,19 +638,19 @@ def profile_report(stats: dict, calls: int, top: int) -> None:
               f"| {function['ncall'] / calls:.1f} | {per_call(function['ttot']):.3f} | {function['ttot'] / total:.1%} |")  # fmt: skip
 
 
-def profile_run(children: Children, plan: dict, calls: int, top: int) -> None:
+def profile_run(children: Children, plan: dict, calls: int, top: int, *, clock: str, env: dict) -> None:
     port = free_port()
     stats_path = Path(tempfile.mkdtemp(prefix="proxy-profile-")) / "stats.json"
     log = tempfile.TemporaryFile("w+")  # noqa: SIM115 - closed below
-    say(f"profiling: Preloop's daphne under yappi on port {port}, {calls} proxied calls at c=1")
-    daphne = children.start([sys.executable, __file__, "_daphne", str(port), str(stats_path)], stdout=log,
-                            stderr=subprocess.STDOUT)  # fmt: skip
+    say(f"profiling ({clock} clock): Preloop's daphne under yappi on port {port}, {calls} proxied calls at c=1")
+    daphne = children.start([sys.executable, __file__, "_daphne", str(port), str(stats_path), clock], env=env,
+                            stdout=log, stderr=subprocess.STDOUT)  # fmt: skip
     try:
         wait_http(f"http://127.0.0.1:{port}/healthz", daphne, "daphne under yappi", ok=lambda s: s == 200)
         plan = {**plan, "url": f"http://127.0.0.1:{port}/mcp/v1", "concurrency": 1, "calls": calls,
                 "duration": 600}  # fmt: skip
-        result = run_load(children, plan, on_measuring=lambda: os.kill(daphne.pid, signal.SIGUSR1))
-        os.kill(daphne.pid, signal.SIGUSR2)
+        result = run_load(children, plan, on_measuring=lambda: os.kill(daphne.pid, signal.SIGUSR1),
+                          on_measured=lambda: os.kill(daphne.pid, signal.SIGUSR2))  # fmt: skip
         deadline = time.monotonic() + 120
         while not stats_path.exists() and time.monotonic() < deadline:
             time.sleep(0.2)
@@ -638,7 +661,8 @@ def profile_run(children: Children, plan: dict, calls: int, top: int) -> None:
         errors = sum(result["errors"].values())
         say(f"profiled run: {measured} calls, p50 {percentile(result['latencies_ms'], 0.5):.2f} ms under the "
             f"profiler, {errors} errors")  # fmt: skip
-        profile_report(json.loads(stats_path.read_text()), measured, top)
+        wall_ms = percentile(result["latencies_ms"], 0.5)
+        profile_report(json.loads(stats_path.read_text()), measured, top, clock=clock, wall_ms=wall_ms)
     finally:
         children.stop(daphne)
         log.close()
@@ -661,12 +685,19 @@ def main() -> int:
     parser.add_argument("--sse-only", action="store_true", help="only the upstream answering with SSE streams")
     parser.add_argument("--profile", action="store_true", help="then profile Preloop at c=1 under yappi")
     parser.add_argument("--profile-calls", type=int, default=1000, help="calls in the profiled run")
+    parser.add_argument("--profile-clock", choices=["cpu", "wall", "both"], default="both",
+                        help="yappi's clock: CPU time, wall time (waits included), or one run of each (default)")  # fmt: skip
     parser.add_argument("--top", type=int, default=25, help="rows in the profile's tables")
+    parser.add_argument("--preloop-env", action="append", default=[], metavar="NAME=VALUE",
+                        help="a setting for Preloop's daphne, e.g. DATABASE_CONN_MAX_AGE=60 (repeatable)")  # fmt: skip
     args = parser.parse_args()
     if args.quick:
         args.duration, args.calls, args.warmup = 3.0, 300, 1.0
         args.profile_calls = min(args.profile_calls, 300)
     levels = [int(level) for level in args.concurrency.split(",")]
+    preloop_env = {**os.environ, **dict(setting.split("=", 1) for setting in args.preloop_env)}
+    if args.preloop_env:
+        say("Preloop's settings from the command line: " + ", ".join(args.preloop_env))
     modes = ["sse"] if args.sse_only else ["json", "sse"] if args.sse else ["json"]
     load_start = os.getloadavg()
     say(f"load average at the start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} "
@@ -693,7 +724,7 @@ def main() -> int:
         from preloop.launcher import role_command
 
         os.environ["PRELOOP_PORT"], os.environ["PRELOOP_BIND_ADDRESS"] = str(port), "127.0.0.1"
-        daphne = children.start(role_command("web"), stdout=daphne_log, stderr=subprocess.STDOUT)
+        daphne = children.start(role_command("web"), env=preloop_env, stdout=daphne_log, stderr=subprocess.STDOUT)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz", daphne, "Preloop's daphne", ok=lambda s: s == 200)
         except RuntimeError:
@@ -733,7 +764,8 @@ def main() -> int:
             children.stop(daphne)
             mode = modes[0]
             plan = {**base, "token": key, "tool": tools[mode]}
-            profile_run(children, plan, args.profile_calls, args.top)
+            for clock in ["cpu", "wall"] if args.profile_clock == "both" else [args.profile_clock]:
+                profile_run(children, plan, args.profile_calls, args.top, clock=clock, env=preloop_env)
         return 0
     except KeyboardInterrupt:
         say("interrupted; stopping the upstream, Preloop and the load generator")
@@ -748,7 +780,7 @@ if __name__ == "__main__":
     if role == "_upstream":
         serve_upstream(int(sys.argv[2]), sys.argv[3])
     elif role == "_daphne":
-        serve_preloop_profiled(int(sys.argv[2]), sys.argv[3])
+        serve_preloop_profiled(int(sys.argv[2]), sys.argv[3], sys.argv[4])
     elif role == "_load":
         load_main()
     else:
