@@ -249,6 +249,8 @@ def load_main() -> None:
     plan = json.loads(sys.stdin.readline())
     try:
         result = asyncio.run(load_run(plan))
+    except KeyboardInterrupt:  # Ctrl-C reaches the whole process group; the benchmark reports it
+        sys.exit(130)
     except Exception as error:
         result = {"failed": f"{type(error).__name__}: {error}"}
     print("result " + json.dumps(result), flush=True)
@@ -349,7 +351,7 @@ class Children:
 
     def stop(self, process: subprocess.Popen) -> None:
         if process.poll() is None:
-            process.send_signal(signal.SIGINT)  # daphne and uvicorn stop cleanly on SIGINT
+            process.terminate()  # daphne and uvicorn stop cleanly on SIGTERM
             try:
                 process.wait(timeout=10)
             except subprocess.TimeoutExpired:
@@ -704,6 +706,7 @@ def main() -> int:
         f"({os.cpu_count()} cores, shared with other work on this machine)")  # fmt: skip
 
     children = Children()
+    signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (`cmd &`)
     previous_term = signal.signal(signal.SIGTERM, lambda *_: sys.exit(143))  # run the cleanup on SIGTERM too
     try:
         upstreams: dict[str, tuple[str, subprocess.Popen]] = {}
@@ -743,9 +746,13 @@ def main() -> int:
         say(f"levels {levels}: each {args.duration:g} s or {args.calls} calls at most, after {args.warmup:g} s "
             "of warm-up")  # fmt: skip
         phases: list[Phase] = []
+        services = {"Preloop's daphne": daphne, **{f"the {m} upstream": p for m, (_url, p) in upstreams.items()}}
         for concurrency in levels:
             for mode in modes:
                 url, upstream = upstreams[mode]
+                for name, process in services.items():
+                    if process.poll() is not None:
+                        raise RuntimeError(f"{name} exited (code {process.returncode}); stopping the benchmark")
                 if meter:
                     meter.processes["upstream"] = meter.psutil.Process(upstream.pid)
                 for target, plan in (("direct", {"url": url, "tool": "echo"}),
