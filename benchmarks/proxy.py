@@ -598,7 +598,7 @@ def profile_report(stats: dict, calls: int, top: int, *, clock: str, wall_ms: fl
               f"c=1, {wall_ms:.2f} ms p50 at the client under the profiler. Preloop's own functions by time including "
               f"callees, top {top} (a coroutine counts from its start to its end; sync steps in their thread):")  # fmt: skip
         print()
-        print("| function | where | calls/call | incl. callees ms/call |")
+        print("| function | where | runs per call | incl. callees ms/call |")
         print("|---|---|---:|---:|")
         for function in sorted(ours, key=lambda f: -f["ttot"])[:top]:
             print(f"| {function['name']} | {short_module(function['module'])}:{function['lineno']} "
@@ -609,7 +609,8 @@ def profile_report(stats: dict, calls: int, top: int, *, clock: str, wall_ms: fl
           "profiler, which slows Python code down: read the shares rather than the absolute times. PostgreSQL's "
           "and Redis's own CPU is not in it (see the CPU table above).")  # fmt: skip
     print()
-    print("By thread: " + ", ".join(f"{t['name']} {per_call(t['ttot']):.2f} ms" for t in
+    print("By thread (the main thread runs the event loop: daphne, the SDK, Preloop's async code; a `Thread` is "
+          "asgiref's thread for sync work such as the ORM, or a worker): " + ", ".join(f"{t['name']} {per_call(t['ttot']):.2f} ms" for t in
                                     sorted(stats["threads"], key=lambda t: -t["ttot"]) if t["ttot"] > 0))  # fmt: skip
     buckets: dict[str, float] = {}
     for function in functions:
@@ -623,7 +624,7 @@ def profile_report(stats: dict, calls: int, top: int, *, clock: str, wall_ms: fl
     print()
     print(f"Top {top} functions by own time:")
     print()
-    print("| function | where | calls/call | own ms/call | share | incl. callees ms/call |")
+    print("| function | where | runs per call | own ms/call | share | incl. callees ms/call |")
     print("|---|---|---:|---:|---:|---:|")
     for function in sorted(functions, key=lambda f: -f["tsub"])[:top]:
         print(f"| {function['name']} | {short_module(function['module'])}:{function['lineno']} "
@@ -633,7 +634,7 @@ def profile_report(stats: dict, calls: int, top: int, *, clock: str, wall_ms: fl
     print(f"Preloop's own functions by CPU including callees, top {top} (a coroutine's CPU counts only while it "
           "runs; the sync steps run in asgiref's thread):")  # fmt: skip
     print()
-    print("| function | where | calls/call | incl. callees ms/call | share of all |")
+    print("| function | where | runs per call | incl. callees ms/call | share of all |")
     print("|---|---|---:|---:|---:|")
     for function in sorted(ours, key=lambda f: -f["ttot"])[:top]:
         print(f"| {function['name']} | {short_module(function['module'])}:{function['lineno']} "
