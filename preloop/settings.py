@@ -270,6 +270,10 @@ ALLOW_PRIVATE_OUTBOUND_URLS = env.bool("ALLOW_PRIVATE_OUTBOUND_URLS", default=no
 # External MCP servers over stdio run a program on this server: only when an administrator allows it.
 MCP_ALLOW_STDIO_SERVERS = env.bool("MCP_ALLOW_STDIO_SERVERS", default=False)
 
+# Seconds between scheduled re-scans of every external MCP server (servers announcing list_changed are
+# re-scanned when they say so, too).
+MCP_SERVER_RESCAN_SECONDS = env.int("MCP_SERVER_RESCAN_SECONDS", default=3600)
+
 # Development may point trackers at http:// test servers; production insists on https.
 ALLOW_INSECURE_TRACKER_URLS = env.bool("ALLOW_INSECURE_TRACKER_URLS", default=not IS_PRODUCTION)
 

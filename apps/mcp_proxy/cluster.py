@@ -20,6 +20,7 @@ from django.conf import settings
 from mcp.server.streamable_http_manager import StreamableHTTPSessionManager
 from mcp.server.transport_security import TransportSecuritySettings
 
+from apps.mcp_proxy import notifier
 from apps.mcp_proxy.forwarding import forward_request, forwarded_request_serve
 from apps.mcp_proxy.server import server_build
 
@@ -61,6 +62,7 @@ class McpCluster:
             layer = get_channel_layer()
             # One "specific" prefix for every channel of this process: channels_redis pops them all from one list.
             self.channel_name = await layer.new_channel()
+            notifier.process_channel_name = self.channel_name
             self._redis = redis.from_url(settings.REDIS_URL)
             async with self.manager.run():
                 self._started.set_result(None)
@@ -84,6 +86,11 @@ class McpCluster:
                 queue: asyncio.Queue = asyncio.Queue()
                 self._pending[message["request_id"]] = queue
                 task = asyncio.create_task(self._serve_forwarded(message, queue))
+                tasks.add(task)
+                task.add_done_callback(tasks.discard)
+            elif message.get("type") == notifier.MESSAGE_TYPE:
+                task = asyncio.create_task(notifier.list_changed_deliver(user_id=message["user_id"],
+                                                                         kinds=message["kinds"]))  # fmt: skip
                 tasks.add(task)
                 task.add_done_callback(tasks.discard)
             elif message.get("type") == "mcp.disconnect":

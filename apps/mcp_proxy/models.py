@@ -19,6 +19,7 @@ class ToolCallOutcome(models.TextChoices):
     TOOL_ERROR = "tool_error", "Tool error"  # the tool ran and refused (not found, tracker refusal, bad input)
     DENIED = "denied", "Denied"  # the pipeline refused before running it
     ERROR = "error", "Error"  # the tool failed unexpectedly
+    CANCELLED = "cancelled", "Cancelled"  # the client cancelled the call while it ran
 
 
 class ToolCallTransport(models.TextChoices):

@@ -6,6 +6,8 @@ before execution denies the call (fail closed); the audit row is written whateve
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import inspect
 import logging
 import time
@@ -14,6 +16,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import jsonschema
+import referencing.exceptions
 from django.core.exceptions import ObjectDoesNotExist
 
 from apps.mcp_proxy.audit import arguments_digest, arguments_redact
@@ -48,6 +51,8 @@ class ToolCallResult:
     is_error: bool
     outcome: str
     tool_call_id: str
+    content: list[dict[str, Any]] | None = None  # a proxied tool's own content blocks, passed on unchanged
+    meta: dict[str, Any] | None = None
 
 
 class ToolCallRefused(Exception):
@@ -96,11 +101,14 @@ async def tool_call_execute(*, context: CallContext, tool_name: str, arguments: 
         raise ToolCallUndecidable("Preloop could not check this call, so it was not run. Try again later.") from error
     if problem is not None:
         return await _finish(call, outcome=ToolCallOutcome.DENIED, error=problem, text=problem)
-    outcome, output, error = await tool_execute(call)
+    try:
+        outcome, output, error = await tool_execute(call)
+    except asyncio.CancelledError:  # the client cancelled (or left): the call is audited as such
+        with contextlib.suppress(Exception):
+            await asyncio.shield(_finish(call, outcome=ToolCallOutcome.CANCELLED, error="Cancelled by the client."))
+        raise
     text = output.text if output else error
-    return await _finish(
-        call, outcome=outcome, error=error, text=text, structured=output.structured if output else None
-    )
+    return await _finish(call, outcome=outcome, error=error, text=text, output=output)
 
 
 async def tool_resolve(call: _Call) -> ToolSpec:
@@ -132,9 +140,17 @@ def _validator(schema: Mapping[str, Any]) -> jsonschema.Draft202012Validator:
 
 
 def arguments_problem(schema: Mapping[str, Any], arguments: Any) -> str | None:
-    """A readable description of what is wrong with the arguments, or None when they are valid."""
-    validator = _validator(schema)
-    errors = sorted(validator.iter_errors(arguments), key=lambda error: list(error.absolute_path))
+    """A readable description of what is wrong with the arguments, or None when they are valid.
+
+    An upstream's schema that jsonschema cannot use (invalid, or referring to documents elsewhere) is
+    not checked here: the upstream validates its own arguments.
+    """
+    try:
+        validator = _validator(schema)
+        errors = sorted(validator.iter_errors(arguments), key=lambda error: list(error.absolute_path))
+    except (jsonschema.SchemaError, referencing.exceptions.Unresolvable) as error:
+        log.info("not validating arguments against an unusable input schema: %s", error)
+        return None
     if not errors:
         return None
     lines = []
@@ -162,15 +178,18 @@ async def tool_execute(call: _Call) -> tuple[str, ToolOutput | None, str]:
     except Exception:
         log.exception("tool %s failed", call.tool_name)
         return ToolCallOutcome.ERROR, None, f"The tool {call.tool_name} failed unexpectedly; the failure was logged."
+    if output.is_error:  # a proxied tool that ran and reported an error: its content still goes to the caller
+        return ToolCallOutcome.TOOL_ERROR, output, output.text or "The tool reported an error."
     return ToolCallOutcome.SUCCESS, output, ""
 
 
 async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
-                  structured: dict | None = None) -> ToolCallResult:  # fmt: skip
+                  output: ToolOutput | None = None) -> ToolCallResult:  # fmt: skip
     row = await tool_call_audit(call, outcome=outcome, error=error)
     await tool_call_publish(call, row)
-    return ToolCallResult(structured=structured, text=text, is_error=outcome != ToolCallOutcome.SUCCESS,
-                          outcome=outcome, tool_call_id=str(row.id))  # fmt: skip
+    return ToolCallResult(structured=output.structured if output else None, text=text,
+                          is_error=outcome != ToolCallOutcome.SUCCESS, outcome=outcome, tool_call_id=str(row.id),
+                          content=output.content if output else None, meta=output.meta if output else None)  # fmt: skip
 
 
 async def tool_call_audit(call: _Call, *, outcome: str, error: str) -> ToolCall:

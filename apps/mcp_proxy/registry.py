@@ -22,8 +22,14 @@ from apps.mcp_proxy.models import ToolSource
 class ToolOutput:
     """What a handler returns: structured content for programs and readable text for people and models."""
 
-    structured: dict[str, Any]
+    structured: dict[str, Any] | None
     text: str
+    # A proxied tool's result passes on unchanged: its content blocks (camelCase MCP JSON), whether the
+    # upstream marked it an error, its `_meta`, and how long the upstream took.
+    content: list[dict[str, Any]] | None = None
+    is_error: bool = False
+    meta: dict[str, Any] | None = None
+    upstream_latency_ms: int | None = None
 
 
 class ToolError(Exception):
@@ -53,6 +59,8 @@ class ToolSpec:
     source: str = ToolSource.PRELOOP_BUILTIN
     # The tool's own name at its source (an upstream's name before the server's prefix); None: same as `name`.
     source_name: str | None = None
+    # A proxied tool's listing as its upstream gave it (camelCase MCP JSON, proxied name): passed on unchanged.
+    listing: Mapping[str, Any] | None = None
     # Who may see the tool, besides the source's own rule (see `source_visible`); None: everyone the source allows.
     visible_to: Callable[[Any], bool] | None = field(default=None)
 
@@ -62,6 +70,8 @@ class ToolSpec:
         return self.source_name or self.name
 
     def as_mcp_tool(self) -> mcp_types.Tool:
+        if self.listing is not None:
+            return mcp_types.Tool.model_validate({**self.listing, "name": self.name, "inputSchema": self.input_schema})
         return mcp_types.Tool(
             name=self.name,
             title=self.title,
@@ -121,7 +131,10 @@ def source_visible(*, user, source: str) -> bool:
 
 
 def tools_visible(*, user) -> list[ToolSpec]:
-    """The tools this user may see and call (sync: it reads the database)."""
+    """The tools this user may see and call (sync: it reads the database): built-in ones when the user has a
+    tracker, then those of the user's active external MCP servers."""
+    from apps.mcp_proxy.catalog import user_catalog
+
     sources: dict[str, bool] = {}
     visible = []
     for spec in tools_all():
@@ -129,6 +142,9 @@ def tools_visible(*, user) -> list[ToolSpec]:
             sources[spec.source] = source_visible(user=user, source=spec.source)
         if sources[spec.source] and (spec.visible_to is None or spec.visible_to(user)):
             visible.append(spec)
+    taken = {spec.name for spec in visible}
+    # Clashes are refused when a server is saved or scanned; a built-in tool added later still wins.
+    visible.extend(spec for spec in user_catalog(user=user).tool_specs if spec.name not in taken)
     return visible
 
 

@@ -12,6 +12,7 @@ from django.utils import timezone
 from django.utils.text import slugify
 
 from apps.mcp_proxy.models import ExternalMcpServer, ToolSource
+from apps.mcp_proxy.notifier import catalog_changed_announce
 from apps.mcp_proxy.upstream import UpstreamError, mcp_server_discover
 
 SECRET_JSON_FIELDS = ("headers", "env")  # given as objects, stored as encrypted JSON
@@ -78,6 +79,9 @@ def _save(server: ExternalMcpServer, *, fields: dict) -> ExternalMcpServer:
     return server
 
 
+ALL_KINDS = ["tools", "prompts", "resources"]
+
+
 def mcp_server_create(*, owner, name: str, tool_prefix: str | None = None, **fields) -> ExternalMcpServer:
     """Register a server; its slug comes from the name, and is the default tool prefix."""
     slug = _slug_free(owner=owner, name=name)
@@ -87,11 +91,15 @@ def mcp_server_create(*, owner, name: str, tool_prefix: str | None = None, **fie
 
 def mcp_server_update(*, server: ExternalMcpServer, **fields) -> ExternalMcpServer:
     """Change a server; the slug stays, so the names clients know survive a rename."""
-    return _save(server, fields=fields)
+    server = _save(server, fields=fields)
+    catalog_changed_announce(user_id=server.owner_id, kinds=ALL_KINDS)  # a new prefix or is_active renames all
+    return server
 
 
 def mcp_server_delete(*, server: ExternalMcpServer) -> None:
+    owner_id = server.owner_id
     server.delete()
+    catalog_changed_announce(user_id=owner_id, kinds=ALL_KINDS)
 
 
 def mcp_server_scan(*, server: ExternalMcpServer) -> bool:
@@ -111,13 +119,43 @@ def mcp_server_scan(*, server: ExternalMcpServer) -> bool:
     clashes = mcp_server_name_clashes(server=server, tools=discovery.tools, prompts=discovery.prompts)
     if clashes:
         return _scan_failed(server, " ".join(clashes) + " Choose another tool_prefix for this server, then scan again.")
+    changed = _kinds_changed(server, discovery)
     server.server_info, server.capabilities = discovery.server_info, discovery.capabilities
     server.protocol_version = discovery.protocol_version
     server.tools, server.prompts = discovery.tools, discovery.prompts
     server.resources, server.resource_templates = discovery.resources, discovery.resource_templates
     server.last_scanned_at, server.last_error, server.last_latency_ms = timezone.now(), "", discovery.latency_ms
     server.save(update_fields=[*CATALOG_FIELDS, *HEALTH_FIELDS])
+    catalog_changed_announce(user_id=server.owner_id, kinds=changed)
     return True
+
+
+def _kinds_changed(server: ExternalMcpServer, discovery) -> list[str]:
+    """Which of the lists clients see differ from what the previous scan stored."""
+    changed = []
+    if server.tools != discovery.tools:
+        changed.append("tools")
+    if server.prompts != discovery.prompts:
+        changed.append("prompts")
+    if (server.resources, server.resource_templates) != (discovery.resources, discovery.resource_templates):
+        changed.append("resources")
+    return changed if server.is_active else []
+
+
+def mcp_server_rescan(*, server_id) -> bool:
+    """Scan a server again (its lists changed, or the schedule came round); False if it is gone or failed."""
+    server = ExternalMcpServer.objects.filter(id=server_id, is_active=True).first()
+    return server is not None and mcp_server_scan(server=server)
+
+
+def mcp_servers_rescan_all() -> tuple[int, int]:
+    """Scan every active server: (scanned, failed). One failing server never stops the others."""
+    failed = 0
+    ids = list(ExternalMcpServer.objects.filter(is_active=True).values_list("id", flat=True))
+    for server_id in ids:
+        if not mcp_server_rescan(server_id=server_id):
+            failed += 1
+    return len(ids), failed
 
 
 def _scan_failed(server: ExternalMcpServer, message: str) -> bool:

@@ -86,17 +86,21 @@ def _transport_streams(server: ExternalMcpServer, failures: _HttpFailures):
 
 
 @asynccontextmanager
-async def upstream_session(server: ExternalMcpServer, *, failures: _HttpFailures | None = None
-                           ) -> AsyncIterator[ClientSession]:  # fmt: skip
-    """An open (not yet initialized) SDK client session to the server, over its transport."""
+async def upstream_session(server: ExternalMcpServer, *, failures: _HttpFailures | None = None,
+                           **session_options: Any) -> AsyncIterator[ClientSession]:  # fmt: skip
+    """An open (not yet initialized) SDK client session to the server, over its transport.
+
+    `session_options` go to the SDK's ClientSession: the callbacks through which a proxied client's
+    capabilities (sampling, elicitation, roots) and the upstream's notifications are relayed.
+    """
     http, streams = _transport_streams(server, failures or _HttpFailures())
     async with AsyncExitStack() as stack:
         if http is not None:
             await stack.enter_async_context(http)
         read, write = await stack.enter_async_context(streams)
-        yield await stack.enter_async_context(
-            ClientSession(read, write, client_info=CLIENT_INFO, read_timeout_seconds=float(server.timeout_seconds))
-        )
+        timeout = float(server.timeout_seconds)
+        session = ClientSession(read, write, client_info=CLIENT_INFO, read_timeout_seconds=timeout, **session_options)
+        yield await stack.enter_async_context(session)
 
 
 async def _all_pages(lister: Callable[..., Awaitable[Any]], attribute: str) -> list[dict[str, Any]]:
@@ -143,6 +147,12 @@ def _leaves(error: BaseException) -> list[BaseException]:
     return [error]
 
 
+def upstream_error_explain(server: ExternalMcpServer, error: BaseException, statuses: list[int] = ()) -> str:
+    """What went wrong talking to the server, in words the user can act on (exception groups unwrapped)."""
+    leaves = [leaf for leaf in _leaves(error) if isinstance(leaf, Exception)] or [error]
+    return _explain(server, _first_cause(leaves), list(statuses))
+
+
 def _explain(server: ExternalMcpServer, error: BaseException, statuses: list[int]) -> str:
     where = server.url or server.command
     if isinstance(error, UpstreamError):
@@ -186,5 +196,4 @@ async def mcp_server_discover(*, server: ExternalMcpServer) -> Discovery:
         with anyio.fail_after(server.timeout_seconds):
             return await _discover(server, failures)
     except Exception as error:  # every failure becomes a message for the user
-        leaves = [leaf for leaf in _leaves(error) if isinstance(leaf, Exception)] or [error]
-        raise UpstreamError(_explain(server, _first_cause(leaves), failures.statuses)) from error
+        raise UpstreamError(upstream_error_explain(server, error, failures.statuses)) from error

@@ -7,6 +7,7 @@ from apps.accounts.services import api_key_create
 from apps.trackers.sync import tracker_sync
 from tests.mcp_proxy.servers import DaphneServer
 from tests.mcp_proxy.upstream_fixtures import (  # noqa: F401 - fixtures
+    conformance_fixture_upstream,
     secured_upstream,
     silent_upstream,
     sse_weather_upstream,

@@ -17,7 +17,7 @@ from tests.mcp_proxy.upstreams import UPSTREAM_TOKEN
 
 pytestmark = pytest.mark.django_db
 COLLECTION = "/api/v1/mcp-servers"
-WEATHER_TOOLS = ["get_weather", "echo", "search"]
+WEATHER_TOOLS = ["get_weather", "echo", "search", "countdown", "wait_forever", "ask_city", "poem", "my_roots"]
 
 
 def server_for(user, url="http://127.0.0.1:9/mcp", name="Weather", **fields) -> ExternalMcpServer:
@@ -76,7 +76,7 @@ def test_a_scan_stores_tools_prompts_resources_capabilities_and_health(alice, we
     assert health["last_error"] == "" and health["last_scanned_at"] and health["last_latency_ms"] is not None
     assert health["server_info"] == {"name": "weather-upstream", "version": "1.4.2"}
     assert health["protocol_version"] and set(health["capabilities"]) >= {"tools", "prompts", "resources"}
-    assert (health["tool_count"], health["prompt_count"], health["resource_count"]) == (3, 1, 1)
+    assert (health["tool_count"], health["prompt_count"], health["resource_count"]) == (len(WEATHER_TOOLS), 1, 1)
     server.refresh_from_db()
     assert [prompt["name"] for prompt in server.prompts] == ["forecast_summary"]
     assert [resource["uri"] for resource in server.resources] == ["weather://stations"]
@@ -103,15 +103,16 @@ def test_a_scan_reads_every_page_and_only_what_the_server_declares(alice, tools_
     assert "tools" in result["server"]["capabilities"] and "prompts" not in result["server"]["capabilities"]
 
 
-def test_scanned_tools_are_not_served_through_mcp_yet(alice, weather_upstream):
+def test_scanned_tools_are_visible_to_their_owner_only(alice, bob, weather_upstream):
     scan(alice, server_for(alice, url=weather_upstream.url))
-    assert not [spec.name for spec in tools_visible(user=alice) if spec.name.startswith("weather__")]
+    assert sorted(spec.name for spec in tools_visible(user=alice)) == sorted(f"weather__{n}" for n in WEATHER_TOOLS)
+    assert tools_visible(user=bob) == []
 
 
 def test_a_legacy_sse_server_is_scanned(alice, sse_weather_upstream):
     server = server_for(alice, url=sse_weather_upstream.url, transport="sse")
     result = scan(alice, server)
-    assert result["ok"] is True and result["server"]["tool_count"] == 3
+    assert result["ok"] is True and result["server"]["tool_count"] == len(WEATHER_TOOLS)
 
 
 def test_the_bearer_token_reaches_the_upstream(alice, secured_upstream):
@@ -137,7 +138,7 @@ def test_a_dead_server_records_a_clear_error_and_keeps_the_last_catalog(alice, w
     result = scan(alice, server)
     assert result["ok"] is False
     assert result["server"]["last_error"].startswith(f"Cannot connect to {dead_url}")
-    assert result["server"]["last_latency_ms"] is None and result["server"]["tool_count"] == 3
+    assert result["server"]["last_latency_ms"] is None and result["server"]["tool_count"] == len(WEATHER_TOOLS)
 
 
 def test_a_silent_server_times_out_with_a_clear_error(alice, silent_upstream):
@@ -201,7 +202,9 @@ def test_a_stdio_server_is_scanned_when_allowed(alice, settings):
     server = ExternalMcpServer.objects.get(id=response.json()["id"])
     result = scan(alice, server)
     assert result["ok"] is True, result
-    assert result["server"]["server_info"]["name"] == "weather-upstream" and result["server"]["tool_count"] == 3
+    assert result["server"]["server_info"]["name"] == "weather-upstream" and result["server"]["tool_count"] == len(
+        WEATHER_TOOLS
+    )
 
 
 def test_private_addresses_are_refused_when_not_allowed(alice, alice_client, settings, weather_upstream):

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 
+from tests.mcp_proxy.conformance_fixture import conformance_upstream
 from tests.mcp_proxy.upstreams import (
     UPSTREAM_TOKEN,
     LoopbackUpstream,
@@ -40,6 +41,14 @@ def sse_weather_upstream():
 @pytest.fixture(scope="session")
 def tools_only_paged_upstream():
     upstream = paged_upstream().start()
+    yield upstream
+    upstream.stop()
+
+
+@pytest.fixture(scope="session")
+def conformance_fixture_upstream():
+    """The server with every fixture the official conformance suite calls (conformance_fixture.py)."""
+    upstream = conformance_upstream().start()
     yield upstream
     upstream.stop()
 

@@ -8,12 +8,29 @@ from __future__ import annotations
 import threading
 import time
 
+import anyio
 from mcp.server import Server
-from mcp.server.mcpserver import MCPServer
-from mcp_types import ListToolsResult, PaginatedRequestParams, Tool, ToolAnnotations
+from mcp.server.mcpserver import Context, MCPServer
+from mcp_types import (
+    CallToolRequestParams,
+    CallToolResult,
+    ListToolsResult,
+    PaginatedRequestParams,
+    SamplingMessage,
+    TextContent,
+    Tool,
+    ToolAnnotations,
+)
 from pydantic import BaseModel
 
 UPSTREAM_TOKEN = "upstream-secret-token-1234"
+
+
+WAITING, CANCELLED = threading.Event(), threading.Event()  # what `wait_forever` is doing
+
+
+class CityAnswer(BaseModel):
+    city: str
 
 
 class Weather(BaseModel):
@@ -39,6 +56,46 @@ def weather_server() -> MCPServer:
     def search(query: str) -> str:
         """A tool named like a built-in one, to test clashes."""
         return query
+
+    @server.tool()
+    async def countdown(steps: int, ctx: Context) -> str:
+        """Report progress and log a line per step (to test their relay)."""
+        for step in range(1, steps + 1):
+            await ctx.info(f"step {step} of {steps}")
+            await ctx.report_progress(step, steps, f"step {step}")
+        return f"counted {steps}"
+
+    @server.tool()
+    async def wait_forever(ctx: Context) -> str:
+        """Never finishes on its own (to test cancellation)."""
+        WAITING.set()
+        try:
+            await anyio.sleep(3600)
+        finally:
+            WAITING.clear()
+            CANCELLED.set()
+        return "impossible"
+
+    @server.tool()
+    async def ask_city(ctx: Context) -> str:
+        """Ask the person at the client for a city (elicitation)."""
+        answer = await ctx.elicit("Which city?", CityAnswer)
+        return f"{answer.action}: {answer.data.city if answer.data else '-'}"
+
+    @server.tool()
+    async def poem(topic: str, ctx: Context) -> str:
+        """Have the client's model write a line (sampling)."""
+        result = await ctx.session.create_message(
+            messages=[SamplingMessage(role="user", content=TextContent(type="text", text=f"A line about {topic}"))],
+            max_tokens=50, related_request_id=ctx.request_id,
+        )  # fmt: skip
+        return f"{result.model}: {result.content.text}"
+
+    @server.tool()
+    async def my_roots(ctx: Context) -> str:
+        """The client's roots (roots/list)."""
+        result = await ctx.session.list_roots()
+        return ", ".join(str(root.uri) for root in result.roots)
 
     @server.prompt()
     def forecast_summary(city: str) -> str:
@@ -66,7 +123,10 @@ def paged_tools_server(*, tool_count: int = 5, page_size: int = 2) -> Server:
         end = start + page_size
         return ListToolsResult(tools=tools[start:end], next_cursor=str(end) if end < len(tools) else None)
 
-    return Server("paged-upstream", version="0.1.0", on_list_tools=list_tools)
+    async def call_tool(ctx, params: CallToolRequestParams) -> CallToolResult:
+        return CallToolResult(content=[TextContent(type="text", text=f"{params.name} ran")])
+
+    return Server("paged-upstream", version="0.1.0", on_list_tools=list_tools, on_call_tool=call_tool)
 
 
 class BearerRequired:
@@ -89,14 +149,18 @@ class BearerRequired:
 class LoopbackUpstream:
     """An ASGI app served by uvicorn in a thread on a free loopback port."""
 
-    def __init__(self, app, path: str):
+    def __init__(self, app, path: str, port: int | None = None):
         import uvicorn
 
-        from tests.conftest import free_port
+        if port is None:
+            from tests.conftest import free_port
 
-        self.port = free_port()
+            port = free_port()
+        self.port = port
         self.url = f"http://127.0.0.1:{self.port}{path}"
-        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on")
+        # Open streams (a proxy's standalone SSE stream) must not hold a stop up for long.
+        config = uvicorn.Config(app, host="127.0.0.1", port=self.port, log_level="warning", lifespan="on",
+                                timeout_graceful_shutdown=1)  # fmt: skip
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -114,10 +178,10 @@ class LoopbackUpstream:
         self.thread.join(timeout=10)
 
 
-def streamable_http_upstream(*, token: str | None = None) -> LoopbackUpstream:
+def streamable_http_upstream(*, token: str | None = None, port: int | None = None) -> LoopbackUpstream:
     app = weather_server().streamable_http_app()
     # Lifespan events pass the middleware untouched, so the SDK's session manager still starts.
-    return LoopbackUpstream(BearerRequired(app, token) if token else app, "/mcp")
+    return LoopbackUpstream(BearerRequired(app, token) if token else app, "/mcp", port=port)
 
 
 def paged_upstream() -> LoopbackUpstream:
@@ -130,3 +194,58 @@ def sse_upstream() -> LoopbackUpstream:
 
 if __name__ == "__main__":
     weather_server().run("stdio")
+
+
+MISBEHAVING_TOOLS = ["slow", "garbage", "crash"]
+
+
+def misbehaving_app():
+    """A raw Streamable HTTP MCP server (JSON responses) whose tools misbehave: one never answers in time,
+    one answers a result that is not MCP, one fails with HTTP 500 mid-call."""
+    import asyncio
+    import json
+
+    async def app(scope, receive, send):
+        if scope["type"] != "http":
+            return
+        body = b""
+        while True:
+            message = await receive()
+            body += message.get("body", b"")
+            if not message.get("more_body"):
+                break
+
+        async def answer(status: int, payload: dict | None, headers=()):
+            data = json.dumps(payload).encode() if payload is not None else b""
+            await send({"type": "http.response.start", "status": status,
+                        "headers": [(b"content-type", b"application/json"), *headers]})  # fmt: skip
+            await send({"type": "http.response.body", "body": data})
+
+        if scope["method"] != "POST":
+            await answer(405, None)
+            return
+        request = json.loads(body)
+        if "id" not in request:
+            await answer(202, None)
+            return
+        method, ident = request["method"], request["id"]
+        if method == "initialize":
+            result = {"protocolVersion": request["params"]["protocolVersion"], "capabilities": {"tools": {}},
+                      "serverInfo": {"name": "misbehaving", "version": "0"}}  # fmt: skip
+            await answer(200, {"jsonrpc": "2.0", "id": ident, "result": result}, [(b"mcp-session-id", b"s1")])
+        elif method == "tools/list":
+            tools = [{"name": name, "inputSchema": {"type": "object"}} for name in MISBEHAVING_TOOLS]
+            await answer(200, {"jsonrpc": "2.0", "id": ident, "result": {"tools": tools}})
+        elif request["params"]["name"] == "slow":
+            await asyncio.sleep(5)
+            await answer(200, {"jsonrpc": "2.0", "id": ident, "result": {"content": []}})
+        elif request["params"]["name"] == "garbage":
+            await answer(200, {"jsonrpc": "2.0", "id": ident, "result": {"content": "not a list of blocks"}})
+        else:
+            await answer(500, None)
+
+    return app
+
+
+def misbehaving_upstream() -> LoopbackUpstream:
+    return LoopbackUpstream(misbehaving_app(), "/mcp")

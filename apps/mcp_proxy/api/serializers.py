@@ -17,6 +17,10 @@ class ToolResultSerializer(serializers.Serializer):
     outcome = serializers.CharField()
     structured = serializers.JSONField(help_text="The tool's structured result (MCP `structuredContent`).")
     text = serializers.CharField(help_text="The same result as readable text (MCP `content`).")
+    content = serializers.ListField(
+        child=serializers.DictField(), required=False,
+        help_text="A proxied tool's own MCP content blocks (text, image, audio, resource), as its server sent them.",
+    )  # fmt: skip
 
 
 class ToolListingSerializer(serializers.Serializer):

@@ -58,8 +58,11 @@ class ToolCallView(AsyncAPIView):
             field = "arguments" if result.outcome == ToolCallOutcome.DENIED else "tool"
             return Response({"detail": result.text, "errors": {field: [result.text]},
                              "tool_call_id": result.tool_call_id}, status=OUTCOME_STATUS[result.outcome])  # fmt: skip
-        return Response({"tool_call_id": result.tool_call_id, "outcome": result.outcome,
-                         "structured": result.structured, "text": result.text})  # fmt: skip
+        body = {"tool_call_id": result.tool_call_id, "outcome": result.outcome, "structured": result.structured,
+                "text": result.text}  # fmt: skip
+        if result.content is not None:  # a proxied tool's own content blocks (images, resources, …)
+            body["content"] = result.content
+        return Response(body)
 
 
 @extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first",

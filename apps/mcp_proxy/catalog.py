@@ -1,0 +1,146 @@
+"""What a user's external MCP servers offer through Preloop: their tools as ToolSpecs, their prompts and
+resources, and which server answers for a prompt name or a resource URI.
+
+Built from what the last scans stored (`ExternalMcpServer.tools`, …), never by asking the upstreams, and
+cached per process: a call costs one small query (which servers, which versions), and a server's specs
+are rebuilt only when its row changed (a scan or an edit bumps `updated_at`).
+"""
+
+from __future__ import annotations
+
+import functools
+import threading
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
+
+from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
+
+from apps.mcp_proxy.models import ExternalMcpServer
+from apps.mcp_proxy.registry import ToolSpec
+
+
+@dataclass(frozen=True)
+class ServerCatalog:
+    """One server's offer, as its clients see it (proxied names), with the server row it came from."""
+
+    server: ExternalMcpServer
+    tools: tuple[ToolSpec, ...]
+    prompts: Mapping[str, dict[str, Any]]  # proxied name → the upstream's listing
+    resources: Mapping[str, dict[str, Any]]  # uri → listing
+    templates: tuple[tuple[UriTemplate | None, dict[str, Any]], ...]
+
+    def resource_matches(self, uri: str) -> bool:
+        if uri in self.resources:
+            return True
+        return any(template is not None and template.match(uri) is not None for template, _ in self.templates)
+
+    def template_named(self, uri_template: str) -> bool:
+        return any(listing.get("uriTemplate") == uri_template for _, listing in self.templates)
+
+
+@dataclass(frozen=True)
+class UserCatalog:
+    """Everything the user's active servers offer, in server order (by name)."""
+
+    servers: tuple[ServerCatalog, ...] = ()
+    _tools: dict[str, ToolSpec] = field(default_factory=dict)
+
+    def __post_init__(self):
+        for entry in self.servers:
+            for spec in entry.tools:
+                self._tools.setdefault(spec.name, spec)
+
+    @property
+    def tool_specs(self) -> list[ToolSpec]:
+        return list(self._tools.values())
+
+    def tool(self, name: str) -> ToolSpec | None:
+        return self._tools.get(name)
+
+    def prompt_route(self, name: str) -> tuple[ServerCatalog, dict[str, Any]] | None:
+        for entry in self.servers:
+            if name in entry.prompts:
+                return entry, entry.prompts[name]
+        return None
+
+    def resource_route(self, uri: str) -> ServerCatalog | None:
+        """The server that listed this URI, else the first whose template matches it."""
+        for entry in self.servers:
+            if uri in entry.resources:
+                return entry
+        return next((entry for entry in self.servers if entry.resource_matches(uri)), None)
+
+    def template_route(self, uri_template: str) -> ServerCatalog | None:
+        return next((entry for entry in self.servers if entry.template_named(uri_template)), None)
+
+    def server(self, server_id: str) -> ServerCatalog | None:
+        return next((entry for entry in self.servers if str(entry.server.id) == server_id), None)
+
+
+def _annotation(tool: dict[str, Any], hint: str) -> bool:
+    return bool((tool.get("annotations") or {}).get(hint))
+
+
+def _tool_spec(server: ExternalMcpServer, tool: dict[str, Any]) -> ToolSpec:
+    from apps.mcp_proxy.proxying import upstream_tool_call
+
+    name = server.proxied_name(tool["name"])
+    return ToolSpec(
+        name=name,
+        title=tool.get("title") or (tool.get("annotations") or {}).get("title") or tool["name"],
+        description=tool.get("description") or "",
+        input_schema=tool.get("inputSchema") or {"type": "object"},
+        output_schema=tool.get("outputSchema"),
+        handler=functools.partial(upstream_tool_call, server=server, upstream_name=tool["name"]),
+        read_only=_annotation(tool, "readOnlyHint"),
+        destructive=_annotation(tool, "destructiveHint"),
+        idempotent=_annotation(tool, "idempotentHint"),
+        open_world=_annotation(tool, "openWorldHint"),
+        source=str(server.id),
+        source_name=tool["name"],
+        listing={**tool, "name": name},
+    )
+
+
+def _template(listing: dict[str, Any]) -> UriTemplate | None:
+    try:
+        return UriTemplate.parse(listing.get("uriTemplate", ""))
+    except (InvalidUriTemplate, ValueError):
+        return None  # listed as the upstream sent it, but nothing is routed by it
+
+
+def server_catalog_build(server: ExternalMcpServer) -> ServerCatalog:
+    return ServerCatalog(
+        server=server,
+        tools=tuple(_tool_spec(server, tool) for tool in server.tools if tool.get("name")),
+        prompts={server.proxied_name(prompt["name"]): prompt for prompt in server.prompts if prompt.get("name")},
+        resources={resource["uri"]: resource for resource in server.resources if resource.get("uri")},
+        templates=tuple((_template(listing), listing) for listing in server.resource_templates),
+    )
+
+
+_lock = threading.Lock()
+_servers: dict[Any, tuple[datetime, ServerCatalog]] = {}
+_users: dict[Any, tuple[tuple, UserCatalog]] = {}
+
+
+def user_catalog(*, user) -> UserCatalog:
+    """The user's active servers' offer (sync: reads the database; one query when nothing changed)."""
+    versions = tuple(
+        ExternalMcpServer.objects.filter(owner=user, is_active=True).order_by("name", "created_at")
+        .values_list("id", "updated_at")
+    )  # fmt: skip
+    cached = _users.get(user.pk)
+    if cached is not None and cached[0] == versions:
+        return cached[1]
+    stale = [server_id for server_id, updated in versions if _servers.get(server_id, (None,))[0] != updated]
+    fresh = {server.id: server for server in ExternalMcpServer.objects.filter(id__in=stale)} if stale else {}
+    with _lock:
+        for server_id, server in fresh.items():
+            _servers[server_id] = (server.updated_at, server_catalog_build(server))
+        entries = tuple(_servers[server_id][1] for server_id, _updated in versions if server_id in _servers)
+        catalog = UserCatalog(servers=entries)
+        _users[user.pk] = (versions, catalog)
+    return catalog
