@@ -3,8 +3,9 @@
     ./start.sh bench proxy                      # concurrency 1, 16, 64; per level 10 s or 2,000 calls
     ./start.sh bench proxy --quick              # 3 s or 300 calls per level, shorter warm-up
     ./start.sh bench proxy --sse                # also an upstream answering with SSE streams
-    ./start.sh bench proxy --profile            # then a c=1 run with Preloop's daphne under yappi (CPU)
+    ./start.sh bench proxy --profile            # then c=1 runs with Preloop's daphne under yappi (CPU, wall)
     ./start.sh bench proxy --concurrency 1,8 --duration 5 --calls 1000
+    ./start.sh bench proxy --preloop-env DATABASE_CONN_MAX_AGE=60   # a setting of Preloop's, to compare
 
 Processes, so that none shares an event loop (or a GIL) with another: the upstream (a minimal low-level
 `mcp` SDK server with an `echo` tool, Streamable HTTP on uvicorn, JSON responses; `--sse` adds one with SSE
@@ -12,9 +13,10 @@ responses), Preloop (daphne as `preloop web` runs it, on the throw-away database
 registered and scanned the upstream, whose tool Preloop lists as `bench__echo`), and the load generator
 (raw JSON-RPC over httpx2: an `initialize` + `notifications/initialized` per simulated client, then
 `tools/call` POSTs, one asyncio task per client). Each concurrency level runs direct, then proxied, each
-after a warm-up (`--warmup` seconds or 200 calls, and two calls per client at least). Errors (HTTP status, JSON-RPC error, `isError` result, exceptions) are counted and printed.
-CPU per call of each process (load generator, upstream, daphne, PostgreSQL, Redis) comes from the kernel's
-accounting, which is less sensitive than latency to other work on the machine.
+after a warm-up (`--warmup` seconds or 200 calls, and two calls per client at least). Errors (HTTP status,
+JSON-RPC error, `isError` result, a wrong echo, exceptions) are counted and printed. CPU per call of each
+process (load generator, upstream, daphne, PostgreSQL, Redis) comes from the kernel's accounting, which is
+less sensitive than latency to other work on the machine. Results: benchmarks/README.md, `proxy`.
 """
 
 from __future__ import annotations
