@@ -44,6 +44,7 @@ ACCEPT = "application/json, text/event-stream"
 TARGETS = {"added_p50_ms": 3.0, "added_p99_ms": 10.0, "throughput_ratio": 0.5}
 PRELOOP_PREFIXES = {"json": "bench", "sse": "benchsse"}
 ACCESS_LOG_LINE = re.compile(r'\] "(GET|POST|DELETE) /')
+COUNTER_PATH = "/bench-requests"
 
 
 def say(message: str) -> None:
@@ -90,7 +91,36 @@ def serve_upstream(port: int, mode: str) -> None:
 
     server = Server("bench-upstream", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool)
     app = server.streamable_http_app(json_response=mode == "json")
-    uvicorn.run(app, host="127.0.0.1", port=port, log_level="warning", access_log=False, lifespan="on")
+    uvicorn.run(RequestCounter(app), host="127.0.0.1", port=port, log_level="warning", access_log=False,
+                lifespan="on")  # fmt: skip
+
+
+class RequestCounter:
+    """ASGI middleware: counts the HTTP requests by method, and answers GET /bench-requests with the counts."""
+
+    def __init__(self, app):
+        self.app, self.counts = app, {}
+
+    async def __call__(self, scope, receive, send):
+        if scope["type"] == "http":
+            if scope["path"] == COUNTER_PATH:
+                body = json.dumps(self.counts).encode()
+                await send({"type": "http.response.start", "status": 200,
+                            "headers": [(b"content-type", b"application/json")]})  # fmt: skip
+                await send({"type": "http.response.body", "body": body})
+                return
+            self.counts[scope["method"]] = self.counts.get(scope["method"], 0) + 1
+        await self.app(scope, receive, send)
+
+
+def upstream_requests(mcp_url: str) -> dict[str, int]:
+    """The upstream's request counts so far, by HTTP method."""
+    import httpx2
+
+    try:
+        return httpx2.get(mcp_url.rsplit("/", 1)[0] + COUNTER_PATH, timeout=5).json()
+    except (httpx2.HTTPError, ValueError):
+        return {}
 
 
 # ------------------------------------------------------------------------------------- Preloop under yappi
@@ -205,6 +235,12 @@ class McpClient:
         return None
 
 
+async def handshake(word: str) -> None:
+    """Say `word` to the benchmark and wait for its go-ahead (it takes its CPU and request snapshots meanwhile)."""
+    print(word, flush=True)
+    await asyncio.get_running_loop().run_in_executor(None, sys.stdin.readline)
+
+
 async def load_run(plan: dict) -> dict:
     import httpx2
 
@@ -235,13 +271,13 @@ async def load_run(plan: dict) -> dict:
         await asyncio.gather(*(loop(client, n, time.monotonic() + plan["warmup"], plan["warmup_calls"], False, 2)
                                for n, client in enumerate(clients)))  # fmt: skip
         budget["calls"] = 0
-        print("measuring", flush=True)
+        await handshake("measuring")
         cpu_before, wall_started, started = time.process_time(), time.time(), time.perf_counter()
         await asyncio.gather(*(loop(client, n, time.monotonic() + plan["duration"], plan["calls"], True)
                                for n, client in enumerate(clients)))  # fmt: skip
         elapsed = time.perf_counter() - started
         cpu = time.process_time() - cpu_before
-        print("measured", flush=True)
+        await handshake("measured")
         await asyncio.gather(*(client.close() for client in clients))
     return {"latencies_ms": latencies, "errors": errors, "elapsed": elapsed, "cpu_seconds": cpu,
             "started_at": wall_started}  # fmt: skip
@@ -282,6 +318,7 @@ class Phase:
     p99: float = math.nan
     errors: dict[str, int] = field(default_factory=dict)
     cpu_ms: dict[str, float] = field(default_factory=dict)  # per call, by process
+    upstream_requests: dict[str, float] = field(default_factory=dict)  # per call, by HTTP method
     audit: dict | None = None
     failed: str = ""
 
@@ -431,30 +468,33 @@ def run_load(children: Children, plan: dict, *, on_measuring=None, on_measured=N
     process = children.start([sys.executable, __file__, "_load"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
                              text=True)  # fmt: skip
     process.stdin.write(json.dumps(plan) + "\n")  # the key travels on a pipe, never on a command line
-    process.stdin.close()
+    process.stdin.flush()
     result: dict = {"failed": "the load generator ended without a result"}
     for line in process.stdout:
-        if line.startswith("measuring ") or line.strip() == "measuring":
-            if on_measuring:
-                on_measuring()
-        elif line.strip() == "measured":
-            if on_measured:
-                on_measured()
+        word = line.strip()
+        if word in ("measuring", "measured"):
+            callback = on_measuring if word == "measuring" else on_measured
+            if callback:
+                callback()
+            process.stdin.write("go\n")
+            process.stdin.flush()
         elif line.startswith("result "):
             result = json.loads(line[len("result ") :])
+    process.stdin.close()
     process.wait()
     children.processes.remove(process)
     return result
 
 
 def phase_run(children: Children, meter: CpuMeter | None, *, target: str, mode: str, concurrency: int, plan: dict,
-              user=None) -> Phase:  # fmt: skip
+              upstream_url: str, user=None) -> Phase:  # fmt: skip
     phase = Phase(target=target, mode=mode, concurrency=concurrency)
     snapshots: dict[str, dict[str, float]] = {}
 
     def snapshot(name: str) -> None:
         if meter:
             snapshots[name] = meter.snapshot()
+        snapshots[f"{name} requests"] = upstream_requests(upstream_url)
 
     result = run_load(children, {**plan, "concurrency": concurrency}, on_measuring=lambda: snapshot("before"),
                       on_measured=lambda: snapshot("after"))  # fmt: skip
@@ -468,6 +508,9 @@ def phase_run(children: Children, meter: CpuMeter | None, *, target: str, mode: 
     if phase.calls:
         phase.cpu_ms = {name: (after[name] - before[name]) * 1000 / phase.calls for name in after if name in before}
         phase.cpu_ms["load generator"] = result["cpu_seconds"] * 1000 / phase.calls
+        counted_before, counted_after = snapshots.get("before requests", {}), snapshots.get("after requests", {})
+        phase.upstream_requests = {method: (count - counted_before.get(method, 0)) / phase.calls
+                                   for method, count in counted_after.items() if count > counted_before.get(method, 0)}  # fmt: skip
     if target == "proxied" and user is not None:
         phase.audit = audit_figures(user, result["started_at"])
     return phase
@@ -519,19 +562,20 @@ def report(phases: list[Phase], load_start: tuple, load_end: tuple) -> None:
                   f"| {proxied.p50 / direct.p50:.2f}x | {ratio:.0%} | {direct.error_count}/{proxied.error_count} "
                   f"| {'; '.join(checks)} |")  # fmt: skip
     print()
-    print("CPU per call (ms), by process, from the kernel's accounting over the measured calls (the snapshots are "
-          "taken when the load generator says it starts and ends, so they are a little wider than the calls):")  # fmt: skip
+    print("CPU per call (ms), by process, from the kernel's accounting over the measured calls (the load generator "
+          "waits while the snapshots are taken), and the HTTP requests the upstream received per call:")  # fmt: skip
     print()
     names = ["load generator", "upstream", "preloop", "postgres", "redis"]
-    print("| run | c | " + " | ".join(names) + " | Preloop + PostgreSQL + Redis |")
-    print("|---|---:|" + "---:|" * (len(names) + 1))
+    print("| run | c | " + " | ".join(names) + " | Preloop + PostgreSQL + Redis | upstream HTTP requests per call |")
+    print("|---|---:|" + "---:|" * (len(names) + 1) + "---|")
     for phase in phases:
         if phase.failed or not phase.cpu_ms:
             continue
         cells = [f"{phase.cpu_ms[n]:.2f}" if n in phase.cpu_ms else "-" for n in names]
         ours = sum(phase.cpu_ms.get(n, 0.0) for n in ("preloop", "postgres", "redis"))
+        requests = ", ".join(f"{method} {count:.2f}" for method, count in sorted(phase.upstream_requests.items()))
         print(f"| {phase.target} {phase.mode} | {phase.concurrency} | " + " | ".join(cells)
-              + (f" | {ours:.2f} |" if phase.target == "proxied" else " | - |"))  # fmt: skip
+              + (f" | {ours:.2f}" if phase.target == "proxied" else " | -") + f" | {requests or '-'} |")  # fmt: skip
     audited = [p for p in phases if p.audit]
     if audited:
         print()
@@ -762,7 +806,7 @@ def main() -> int:
                 for target, plan in (("direct", {"url": url, "tool": "echo"}),
                                      ("proxied", {"url": preloop_url, "token": key, "tool": tools[mode]})):  # fmt: skip
                     phase = phase_run(children, meter, target=target, mode=mode, concurrency=concurrency,
-                                      plan={**base, **plan}, user=user)  # fmt: skip
+                                      plan={**base, **plan}, upstream_url=url, user=user)  # fmt: skip
                     phases.append(phase)
                     say(phase_line(phase))
         report(phases, load_start, os.getloadavg())
