@@ -96,10 +96,11 @@ def serve_upstream(port: int, mode: str) -> None:
 
 
 class RequestCounter:
-    """ASGI middleware: counts the HTTP requests by method, and answers GET /bench-requests with the counts."""
+    """ASGI middleware: counts the HTTP requests by method and the connections they came on (client ports seen),
+    and answers GET /bench-requests with the counts."""
 
     def __init__(self, app):
-        self.app, self.counts = app, {}
+        self.app, self.counts, self.ports = app, {}, set()
 
     async def __call__(self, scope, receive, send):
         if scope["type"] == "http":
@@ -110,6 +111,9 @@ class RequestCounter:
                 await send({"type": "http.response.body", "body": body})
                 return
             self.counts[scope["method"]] = self.counts.get(scope["method"], 0) + 1
+            if scope.get("client") and scope["client"][1] not in self.ports:
+                self.ports.add(scope["client"][1])
+                self.counts["connections"] = len(self.ports)
         await self.app(scope, receive, send)
 
 
