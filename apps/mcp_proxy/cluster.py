@@ -13,6 +13,7 @@ import asyncio
 import contextlib
 import logging
 import sys
+import time
 
 import redis.asyncio as redis
 from channels.layers import get_channel_layer
@@ -26,6 +27,7 @@ from apps.mcp_proxy.server import server_build
 
 log = logging.getLogger(__name__)
 SESSION_HEADER = b"mcp-session-id"
+RECORD_REFRESH_SECONDS = 60.0
 
 
 def _session_key(session_id: str) -> str:
@@ -49,6 +51,7 @@ class McpCluster:
         self._started: asyncio.Future | None = None
         self._redis: redis.Redis | None = None
         self._pending: dict[str, asyncio.Queue] = {}
+        self._recorded: dict[str, float] = {}  # session id → when its owner was last written to Redis
 
     async def _ensure_started(self) -> None:
         if self._started is None:
@@ -114,7 +117,8 @@ class McpCluster:
         """Serve the request here, or forward it to the process that owns its session."""
         await self._ensure_started()
         session_id = scope.get("preloop.session_id")
-        if session_id and not scope.get("preloop.forwarded"):
+        # A session this process holds is served here without asking Redis (the hot path).
+        if session_id and not scope.get("preloop.forwarded") and session_id not in self.manager._server_instances:
             owner = await self.session_owner(session_id)
             if owner and owner != self.channel_name:
                 answered = await forward_request(owner, scope, receive, send, get_channel_layer())
@@ -122,6 +126,16 @@ class McpCluster:
                     await self._redis.delete(_session_key(session_id))
                 return
         await self.manager.handle_request(scope, receive, self._recording(scope, send))
+
+    def _owner_record_due(self, session_id: str) -> bool:
+        """Record a session's owner when it opens, then refresh it at most once a minute (not per request)."""
+        now = time.monotonic()
+        if now - self._recorded.get(session_id, -RECORD_REFRESH_SECONDS) < RECORD_REFRESH_SECONDS:
+            return False
+        if len(self._recorded) > 10_000:  # forget sessions long gone
+            self._recorded = {key: at for key, at in self._recorded.items() if now - at < RECORD_REFRESH_SECONDS}
+        self._recorded[session_id] = now
+        return True
 
     def _recording(self, scope, send):
         """Wrap `send` to record a session this process opens, refresh it on use, forget it on DELETE."""
@@ -133,7 +147,7 @@ class McpCluster:
                 session_id = opened or requested
                 if session_id and scope["method"] == "DELETE":
                     await self._redis.delete(_session_key(session_id))
-                elif session_id:
+                elif session_id and self._owner_record_due(session_id):
                     ttl = int(settings.MCP_SESSION_IDLE_SECONDS) + 60
                     with contextlib.suppress(redis.RedisError):
                         await self._redis.set(_session_key(session_id), self.channel_name, ex=ttl)

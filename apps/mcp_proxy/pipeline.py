@@ -183,10 +183,16 @@ async def tool_execute(call: _Call) -> tuple[str, ToolOutput | None, str]:
     return ToolCallOutcome.SUCCESS, output, ""
 
 
+_publishing: set[asyncio.Task] = set()
+
+
 async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
                   output: ToolOutput | None = None) -> ToolCallResult:  # fmt: skip
     row = await tool_call_audit(call, outcome=outcome, error=error)
-    await tool_call_publish(call, row)
+    # The activity event is a notice: the caller does not wait for Redis (the audit row is written already).
+    task = asyncio.get_running_loop().create_task(tool_call_publish(call, row))
+    _publishing.add(task)
+    task.add_done_callback(_publishing.discard)
     return ToolCallResult(structured=output.structured if output else None, text=text,
                           is_error=outcome != ToolCallOutcome.SUCCESS, outcome=outcome, tool_call_id=str(row.id),
                           content=output.content if output else None, meta=output.meta if output else None)  # fmt: skip

@@ -61,7 +61,7 @@ class ToolSpec:
     source_name: str | None = None
     # A proxied tool's listing as its upstream gave it (camelCase MCP JSON, proxied name): passed on unchanged.
     listing: Mapping[str, Any] | None = None
-    # Who may see the tool, besides the source's own rule (see `source_visible`); None: everyone the source allows.
+    # Who may see the tool, besides the source's own rule (built-ins: a tracker); None: everyone the source allows.
     visible_to: Callable[[Any], bool] | None = field(default=None)
 
     @property
@@ -121,30 +121,18 @@ def tools_all() -> list[ToolSpec]:
     return list(_REGISTRY.values())
 
 
-def source_visible(*, user, source: str) -> bool:
-    """Built-in tools work on the user's trackers: an account without one sees none of them."""
-    if source == ToolSource.PRELOOP_BUILTIN:
-        from apps.trackers.selectors import tracker_list
-
-        return tracker_list(user=user).exists()
-    return False
-
-
 def tools_visible(*, user) -> list[ToolSpec]:
-    """The tools this user may see and call (sync: it reads the database): built-in ones when the user has a
-    tracker, then those of the user's active external MCP servers."""
+    """The tools this user may see and call (sync: it reads the database, one query when nothing changed):
+    built-in ones when the user has a tracker, then those of the user's active external MCP servers."""
     from apps.mcp_proxy.catalog import user_catalog
 
-    sources: dict[str, bool] = {}
+    catalog = user_catalog(user=user)
     visible = []
-    for spec in tools_all():
-        if spec.source not in sources:
-            sources[spec.source] = source_visible(user=user, source=spec.source)
-        if sources[spec.source] and (spec.visible_to is None or spec.visible_to(user)):
-            visible.append(spec)
+    if catalog.builtins_visible:
+        visible = [spec for spec in tools_all() if spec.visible_to is None or spec.visible_to(user)]
     taken = {spec.name for spec in visible}
     # Clashes are refused when a server is saved or scanned; a built-in tool added later still wins.
-    visible.extend(spec for spec in user_catalog(user=user).tool_specs if spec.name not in taken)
+    visible.extend(spec for spec in catalog.tool_specs if spec.name not in taken)
     return visible
 
 

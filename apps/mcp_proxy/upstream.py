@@ -19,7 +19,7 @@ from mcp.client.sse import sse_client
 from mcp.client.stdio import StdioServerParameters, stdio_client
 from mcp.client.streamable_http import streamable_http_client
 from mcp.shared.exceptions import MCPError
-from mcp_types import Implementation, PaginatedRequestParams
+from mcp_types import METHOD_NOT_FOUND, Implementation, PaginatedRequestParams
 
 from apps.mcp_proxy.models import ExternalMcpServer, McpTransport
 from preloop import __version__
@@ -107,7 +107,13 @@ async def _all_pages(lister: Callable[..., Awaitable[Any]], attribute: str) -> l
     items: list[dict[str, Any]] = []
     cursor = None
     for _ in range(MAX_PAGES):
-        result = await lister(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+        try:
+            result = await lister(params=PaginatedRequestParams(cursor=cursor) if cursor else None)
+        except MCPError as error:
+            # Declaring resources without serving resources/templates/list is common: nothing to list there.
+            if error.error.code == METHOD_NOT_FOUND and not items:
+                return items
+            raise
         items.extend(
             item.model_dump(by_alias=True, mode="json", exclude_none=True) for item in getattr(result, attribute)
         )

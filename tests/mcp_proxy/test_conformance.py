@@ -45,3 +45,28 @@ def test_the_official_conformance_suite_passes_every_applicable_scenario(server,
         proxy.should_exit = True
     assert result.returncode == 0, result.stdout[-4000:] + result.stderr[-2000:]
     assert "all failures are expected" in result.stdout
+
+
+def test_the_whole_active_suite_passes_through_the_proxy_with_the_fixture_server_behind_it(
+    server, alice, conformance_fixture_upstream, tmp_path
+):
+    """Every active scenario, the fixture registered without a name prefix and reached only through Preloop."""
+    from apps.mcp_proxy.services import mcp_server_create, mcp_server_scan
+
+    node, cli = installed_suite()
+    fixture = mcp_server_create(owner=alice, name="Conformance", url=conformance_fixture_upstream.url, tool_prefix="")
+    assert mcp_server_scan(server=fixture), fixture.last_error
+    proxy_port = free_port()
+    proxy = conformance.serve_proxy(conformance.auth_proxy(server.url, key_for(alice)), proxy_port)
+    try:
+        result = subprocess.run(
+            [str(node), str(cli), "server", "--url", f"http://localhost:{proxy_port}/mcp/v1", "-o", str(tmp_path)],
+            capture_output=True, text=True, timeout=600,
+        )  # fmt: skip
+    finally:
+        proxy.should_exit = True
+    output = result.stdout[-4000:] + result.stderr[-2000:]
+    summary = conformance.scenario_summary(result.stdout)
+    assert len(summary) == 30, output
+    assert [name for name, (passed, failed) in summary.items() if failed or not passed] == [], output
+    assert result.returncode == 0, output

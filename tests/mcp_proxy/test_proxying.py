@@ -392,3 +392,97 @@ def test_a_slow_a_malformed_and_a_failing_upstream_call_each_end_in_a_clear_erro
     assert crash.is_error and "'Flaky' refused the call" in crash.content[0].text
     outcomes = dict(ToolCall.objects.values_list("tool_name", "outcome"))
     assert set(outcomes.values()) == {ToolCallOutcome.TOOL_ERROR}
+
+
+def test_a_subscriber_hears_of_resource_updates_and_an_upstreams_list_changed_rescans_it(server, alice):
+    from tests.mcp_proxy.upstreams import notes_upstream
+
+    upstream = notes_upstream().start()
+    registered(alice, upstream, name="Notes")
+    token = key_for(alice)
+    updates, tool_notices = [], []
+
+    async def on_message(message):
+        if isinstance(message, mcp_types.ResourceUpdatedNotification):
+            updates.append(str(message.params.uri))
+        elif isinstance(message, mcp_types.ToolListChangedNotification):
+            tool_notices.append(message)
+
+    async def until(condition) -> None:
+        for _ in range(100):
+            if condition():
+                return
+            await asyncio.sleep(0.05)
+
+    async def flow():
+        async with session_with(server.mcp_url, token, message_handler=on_message) as session:
+            await session.subscribe_resource("notes://today")
+            await session.call_tool("notes__edit_notes", {"text": "buy milk"})
+            await until(lambda: updates)
+            content = (await session.read_resource("notes://today")).contents[0].text
+            await session.call_tool("notes__learn_tool", {})
+            await until(lambda: tool_notices)
+            return content, [tool.name for tool in (await session.list_tools()).tools]
+
+    try:
+        content, names = run(flow())
+    finally:
+        upstream.stop()
+    assert updates == ["notes://today"] and content == "buy milk"
+    assert tool_notices, "the upstream's tools/list_changed did not lead to a re-scan and a notice"
+    assert "notes__learned_2" in names
+
+
+def test_each_client_session_gets_its_own_upstream_session_closed_when_the_client_leaves(server, alice):
+    upstream = streamable_http_upstream().start()
+    registered(alice, upstream)
+    token = key_for(alice)
+
+    async def until(condition) -> bool:
+        for _ in range(100):
+            if condition():
+                return True
+            await asyncio.sleep(0.05)
+        return False
+
+    async def flow():
+        async with mcp_session(server.mcp_url, token) as first, mcp_session(server.mcp_url, token) as second:
+            for _ in range(3):  # no new handshake per call: still one upstream session per client
+                await first.call_tool("weather__echo", {"text": "a"})
+                await second.call_tool("weather__echo", {"text": "b"})
+            during = upstream.sessions()
+        return during, await until(lambda: upstream.sessions() == 0)
+
+    try:
+        during, closed = run(flow())
+    finally:
+        upstream.stop()
+    assert during == 2
+    assert closed, "the upstream sessions stayed open after their clients left"
+
+
+def test_a_2026_07_28_client_without_a_session_calls_proxied_tools_through_the_pooled_upstream_session(
+    server, alice, weather_upstream
+):
+    registered(alice, weather_upstream)
+    token = key_for(alice)
+    progress = []
+
+    async def on_progress(value, total, message):
+        progress.append(value)
+
+    async def flow():
+        async with (
+            httpx2.AsyncClient(headers={"Authorization": f"Bearer {token}"}, timeout=30) as http,
+            streamable_http_client(server.mcp_url, http_client=http) as (read, write),
+            ClientSession(read, write, client_info=mcp_types.Implementation(name="modern", version="1")) as session,
+        ):
+            session.adopt(await session.discover())
+            echoed = [await session.call_tool("weather__echo", {"text": f"call {n}"}) for n in range(3)]
+            counted = await session.call_tool("weather__countdown", {"steps": 2}, progress_callback=on_progress)
+            return echoed, counted
+
+    echoed, counted = run(flow())
+    assert [result.content[0].text for result in echoed] == ["call 0", "call 1", "call 2"]
+    assert counted.content[0].text == "counted 2" and progress == [1, 2]
+    assert weather_upstream.sessions() >= 1  # the pooled session stays open for the next sessionless call

@@ -179,9 +179,12 @@ class LoopbackUpstream:
 
 
 def streamable_http_upstream(*, token: str | None = None, port: int | None = None) -> LoopbackUpstream:
-    app = weather_server().streamable_http_app()
+    server = weather_server()
+    app = server.streamable_http_app()
     # Lifespan events pass the middleware untouched, so the SDK's session manager still starts.
-    return LoopbackUpstream(BearerRequired(app, token) if token else app, "/mcp", port=port)
+    upstream = LoopbackUpstream(BearerRequired(app, token) if token else app, "/mcp", port=port)
+    upstream.sessions = lambda: len(server.session_manager._server_instances)  # the MCP sessions open upstream
+    return upstream
 
 
 def paged_upstream() -> LoopbackUpstream:
@@ -249,3 +252,59 @@ def misbehaving_app():
 
 def misbehaving_upstream() -> LoopbackUpstream:
     return LoopbackUpstream(misbehaving_app(), "/mcp")
+
+
+def notes_server() -> Server:
+    """A low-level server with a subscribable resource and tools that change it, and that change its own tool
+    list: `edit_notes` sends notifications/resources/updated to subscribers, `learn_tool` adds a tool and
+    sends notifications/tools/list_changed."""
+    from mcp.server.lowlevel import NotificationOptions
+    from mcp_types import (
+        EmptyResult,
+        ListResourcesResult,
+        ReadResourceResult,
+        Resource,
+        TextResourceContents,
+    )
+
+    state = {"notes": "nothing yet", "tools": ["edit_notes", "learn_tool"], "subscribed": set()}
+
+    async def list_tools(ctx, params) -> ListToolsResult:
+        return ListToolsResult(tools=[Tool(name=name, input_schema={"type": "object"}) for name in state["tools"]])
+
+    async def call_tool(ctx, params: CallToolRequestParams) -> CallToolResult:
+        if params.name == "edit_notes":
+            state["notes"] = (params.arguments or {}).get("text", "")
+            if "notes://today" in state["subscribed"]:
+                await ctx.session.send_resource_updated("notes://today")
+        elif params.name == "learn_tool":
+            state["tools"].append(f"learned_{len(state['tools'])}")
+            await ctx.session.send_tool_list_changed()
+        return CallToolResult(content=[TextContent(type="text", text="done")])
+
+    async def list_resources(ctx, params) -> ListResourcesResult:
+        return ListResourcesResult(resources=[Resource(uri="notes://today", name="today")])
+
+    async def read_resource(ctx, params) -> ReadResourceResult:
+        return ReadResourceResult(contents=[TextResourceContents(uri=str(params.uri), text=state["notes"])])
+
+    async def subscribe(ctx, params) -> EmptyResult:
+        state["subscribed"].add(str(params.uri))
+        return EmptyResult()
+
+    async def unsubscribe(ctx, params) -> EmptyResult:
+        state["subscribed"].discard(str(params.uri))
+        return EmptyResult()
+
+    class NotesServer(Server):
+        def create_initialization_options(self, notification_options=None, *args, **kwargs):
+            options = NotificationOptions(tools_changed=True, resources_changed=True)
+            return super().create_initialization_options(options, *args, **kwargs)
+
+    return NotesServer("notes-upstream", version="1.0.0", on_list_tools=list_tools, on_call_tool=call_tool,
+                       on_list_resources=list_resources, on_read_resource=read_resource,
+                       on_subscribe_resource=subscribe, on_unsubscribe_resource=unsubscribe)  # fmt: skip
+
+
+def notes_upstream() -> LoopbackUpstream:
+    return LoopbackUpstream(notes_server().streamable_http_app(), "/mcp")
