@@ -245,10 +245,12 @@ SPECTACULAR_SETTINGS = {
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_AUTHENTICATION": [],
     "SERVE_PERMISSIONS": ["rest_framework.permissions.AllowAny"],
-    # Two fields named `transport` (a tool call's, an MCP server's) need distinct enum names.
+    # Two fields named `transport` (a tool call's, an MCP server's) need distinct enum names; a rule's `action` and a
+    # tool call's `decision` share one enum.
     "ENUM_NAME_OVERRIDES": {
         "ToolCallTransportEnum": "apps.mcp_proxy.models.ToolCallTransport",
         "McpTransportEnum": "apps.mcp_proxy.models.McpTransport",
+        "ToolRuleActionEnum": "apps.mcp_proxy.models.ToolRuleAction",
     },
 }
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.console import issue_views, views
+from apps.console import issue_views, tool_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -24,6 +24,17 @@ urlpatterns = [
         issue_views.duplicate_dismiss_view,
         {"dismissed": False},
         name="duplicate-restore",
+    ),
+    path("tool-configurations", tool_views.tool_configurations_view, name="tool-configurations"),
+    path(
+        "tool-configurations/<str:source>/<str:tool_name>",
+        tool_views.tool_configuration_view,
+        name="tool-configuration",
+    ),
+    path(
+        "tool-configurations/<str:source>/<str:tool_name>/reset",
+        tool_views.tool_configuration_reset_view,
+        name="tool-configuration-reset",
     ),
     path("projects/<uuid:project_id>/duplicates", issue_views.project_duplicates_view, name="project-duplicates"),
 ]

@@ -22,6 +22,12 @@ class ToolCallOutcome(models.TextChoices):
     CANCELLED = "cancelled", "Cancelled"  # the client cancelled the call while it ran
 
 
+class ToolRuleAction(models.TextChoices):
+    ALLOW = "allow", "Allow"
+    DENY = "deny", "Deny"
+    REQUIRE_APPROVAL = "require_approval", "Require approval"
+
+
 class ToolCallTransport(models.TextChoices):
     MCP = "mcp", "MCP"
     REST = "rest", "REST"
@@ -45,6 +51,13 @@ class ToolCall(models.Model):
     protocol_version = models.CharField(max_length=20, blank=True)
     session_id = models.CharField(max_length=200, blank=True)
     credential_id = models.CharField(max_length=100, blank=True, help_text="The API key or token that called.")
+    # What the user's tool configuration decided (blank: refused before deciding) and the rule that decided it:
+    # its id without a foreign key and a snapshot of its condition, so deleting or editing a rule keeps history.
+    decision = models.CharField(max_length=20, choices=ToolRuleAction.choices, blank=True)
+    decision_rule = models.UUIDField(null=True, blank=True)
+    decision_rule_condition = models.TextField(blank=True)
+    justification = models.TextField(blank=True, help_text="Why the caller made the call (justification mode).")
+    upstream_latency_ms = models.PositiveIntegerField(null=True, blank=True, help_text="Proxied calls only.")
     created_at = models.DateTimeField(auto_now_add=True, db_index=True)
 
     class Meta:
@@ -147,3 +160,52 @@ class ExternalMcpServer(models.Model):
                 raise ValidationError({"headers": [f"{header!r} is not a valid HTTP header name and value."]})
         if self.tool_prefix and not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]*", self.tool_prefix):
             raise ValidationError({"tool_prefix": ["Use letters, digits, '-' and '_' (or leave it empty)."]})
+
+
+class ToolConfiguration(models.Model):
+    """A user's settings for one tool, keyed by its source and its own name there (never the prefixed name)."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="tool_configurations")
+    # None: a Preloop built-in tool (source `preloop_builtin`).
+    server = models.ForeignKey(ExternalMcpServer, null=True, blank=True, on_delete=models.CASCADE,
+                               related_name="tool_configurations")  # fmt: skip
+    tool_name = models.CharField(max_length=200, help_text="The tool's own name at its source, without a prefix.")
+    is_enabled = models.BooleanField(default=True, help_text="A disabled tool is invisible and every call denied.")
+    justification_required = models.BooleanField(default=False, help_text="Callers must say why they call it.")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["tool_name", "created_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "server", "tool_name"],
+                nulls_distinct=False,
+                name="mcp_proxy_tool_configuration_unique",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.tool_source}:{self.tool_name}"
+
+    @property
+    def tool_source(self) -> str:
+        return str(self.server_id) if self.server_id else ToolSource.PRELOOP_BUILTIN
+
+
+class ToolRule(models.Model):
+    """One CEL condition and what happens to a call it matches; evaluated with the configuration's other rules."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    configuration = models.ForeignKey(ToolConfiguration, on_delete=models.CASCADE, related_name="rules")
+    position = models.PositiveIntegerField(help_text="The user's order: the deciding rule is the first that wins.")
+    condition = models.TextField(help_text="A CEL expression over args, tool, server, user, now, hour, weekday.")
+    action = models.CharField(max_length=20, choices=ToolRuleAction.choices)
+    description = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        ordering = ["configuration", "position"]
+
+    def __str__(self) -> str:
+        return f"{self.action} if {self.condition}"

@@ -20,7 +20,14 @@ import referencing.exceptions
 from django.core.exceptions import ObjectDoesNotExist
 
 from apps.mcp_proxy.audit import arguments_digest, arguments_redact
-from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport
+from apps.mcp_proxy.configurations.policy import (
+    JUSTIFICATION_MISSING,
+    PolicyDecision,
+    justification_split,
+    tool_call_policy_decide,
+    tool_policy_for,
+)
+from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport, ToolRuleAction
 from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_get
 from apps.mcp_proxy.threads import in_thread, in_worker_thread
 from apps.trackers.clients.base import TrackerError
@@ -73,6 +80,18 @@ class ToolCallUndecidable(ToolCallRefused):
     reason = "internal_error"
 
 
+class ToolDenied(ToolCallRefused):
+    """The user's tool configuration denies the call (a disabled tool, a deny rule, a rule that failed)."""
+
+    reason = "denied"
+
+
+class ApprovalRequired(ToolCallRefused):
+    """A rule requires approval; until approvals exist the call is refused and never run."""
+
+    reason = "approval_required"
+
+
 @dataclass
 class _Call:
     context: CallContext
@@ -80,6 +99,8 @@ class _Call:
     arguments: dict[str, Any]
     started: float
     spec: ToolSpec | None = None
+    decision: PolicyDecision | None = None
+    justification: str = ""
 
 
 async def tool_call_execute(*, context: CallContext, tool_name: str, arguments: dict) -> ToolCallResult:
@@ -120,12 +141,31 @@ async def tool_resolve(call: _Call) -> ToolSpec:
 
 
 async def tool_call_decide(call: _Call) -> str | None:
-    """Whether the call may run: None when allowed, else the reason the caller can act on.
+    """Whether the call may run: None when allowed, else the problem the caller can correct.
 
-    For now: the arguments must satisfy the tool's input schema. Tool configurations (enabled,
-    rules, approval policies) plug in here and raise ToolCallRefused for a deny.
+    The user's configuration of the tool (one query): justification mode, then the tool's input schema,
+    then the rules. Raises ToolDenied or ApprovalRequired when a rule (or a disabled tool) refuses it.
     """
-    return arguments_problem(call.spec.input_schema, call.arguments)
+    spec = call.spec
+    policy = await in_thread(tool_policy_for, user=call.context.user, source=spec.source,
+                             tool_name=spec.name_at_source)  # fmt: skip
+    justifying = policy is not None and policy.justification_required
+    if justifying and (not isinstance(call.arguments, dict) or justification_split(call.arguments)[1] is None):
+        return JUSTIFICATION_MISSING
+    problem = arguments_problem(spec.input_schema, call.arguments)
+    if problem is not None:
+        return problem
+    if justifying:
+        # Kept beside the arguments, outside the digest, the rules' `args` and what the tool receives.
+        call.arguments, justification = justification_split(call.arguments)
+        call.justification = justification or ""
+    call.decision = tool_call_policy_decide(policy=policy, arguments=call.arguments, tool_name=spec.name_at_source,
+                                            user=call.context.user)  # fmt: skip
+    if call.decision.action == ToolRuleAction.DENY:
+        raise ToolDenied(call.decision.reason)
+    if call.decision.action == ToolRuleAction.REQUIRE_APPROVAL:
+        raise ApprovalRequired(call.decision.reason)
+    return None
 
 
 _validators: dict[int, tuple[Mapping[str, Any], jsonschema.Draft202012Validator]] = {}
@@ -221,6 +261,10 @@ async def tool_call_audit(call: _Call, *, outcome: str, error: str) -> ToolCall:
         protocol_version=context.protocol_version[:20],
         session_id=(context.session_id or "")[:200],
         credential_id=context.credential_id[:100],
+        decision=call.decision.action if call.decision else "",
+        decision_rule=call.decision.rule_id if call.decision else None,
+        decision_rule_condition=call.decision.rule_condition if call.decision else "",
+        justification=call.justification,
     )
 
 

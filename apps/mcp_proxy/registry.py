@@ -122,9 +122,11 @@ def tools_all() -> list[ToolSpec]:
 
 
 def tools_visible(*, user) -> list[ToolSpec]:
-    """The tools this user may see and call (sync: it reads the database, one query when nothing changed):
-    built-in ones when the user has a tracker, then those of the user's active external MCP servers."""
+    """The tools this user may see and call (sync: it reads the database): built-in ones when the user has a
+    tracker, then those of the user's active external MCP servers; as the user's tool configurations shape them
+    (disabled ones removed, `justification` added where required)."""
     from apps.mcp_proxy.catalog import user_catalog
+    from apps.mcp_proxy.configurations.policy import tool_specs_configured
 
     catalog = user_catalog(user=user)
     visible = []
@@ -133,7 +135,7 @@ def tools_visible(*, user) -> list[ToolSpec]:
     taken = {spec.name for spec in visible}
     # Clashes are refused when a server is saved or scanned; a built-in tool added later still wins.
     visible.extend(spec for spec in catalog.tool_specs if spec.name not in taken)
-    return visible
+    return tool_specs_configured(user=user, specs=visible)
 
 
 def tool_visible_get(*, user, name: str) -> ToolSpec | None:

@@ -33,6 +33,7 @@ INSTRUCTIONS = (
 )
 RESOURCE_NOT_FOUND = -32002  # the code the MCP specification gives an unknown resource
 REFUSED = -32001  # a call the user's policy (or Preloop's checks) refused
+APPROVAL_REQUIRED = -32003  # a call a rule sends for approval (until approvals exist: refused, never run)
 CONTENT_BLOCKS = TypeAdapter(list[mcp_types.ContentBlock])
 
 
@@ -89,8 +90,8 @@ async def tools_call(ctx: ServerRequestContext, params: mcp_types.CallToolReques
     except ToolNotVisible as refusal:
         raise MCPError(code=mcp_types.INVALID_PARAMS, message=str(refusal)) from None
     except ToolCallRefused as refusal:
-        code = mcp_types.INTERNAL_ERROR if refusal.reason == "internal_error" else REFUSED
-        raise MCPError(code=code, message=str(refusal)) from None
+        codes = {"internal_error": mcp_types.INTERNAL_ERROR, "approval_required": APPROVAL_REQUIRED}
+        raise MCPError(code=codes.get(refusal.reason, REFUSED), message=str(refusal)) from None
     if result.content is not None:
         content = CONTENT_BLOCKS.validate_python(result.content)
     else:

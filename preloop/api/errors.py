@@ -12,8 +12,16 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 def _field_errors(detail) -> dict:
     if isinstance(detail, dict):
-        return {field: [str(message) for message in _flatten(value)] for field, value in detail.items()}
+        return {field: _messages(value) for field, value in detail.items()}
     return {"non_field_errors": [str(message) for message in _flatten(detail)]}
+
+
+def _messages(value) -> list | dict:
+    """A field's messages. A list of nested items keeps DRF's shape, its invalid items by index with their own
+    fields (`{"rules": {"1": {"condition": [...]}}}`), so a client can point at the second rule."""
+    if isinstance(value, dict) and value and all(isinstance(index, int) for index in value):
+        return {str(index): _field_errors(item) for index, item in value.items()}
+    return [str(message) for message in _flatten(value)]
 
 
 def _flatten(value):

@@ -8,6 +8,7 @@ class ToolCallSerializer(serializers.ModelSerializer):
         model = ToolCall
         fields = ["id", "tool_name", "source", "arguments", "arguments_digest", "outcome", "error_message",
                   "duration_ms", "transport", "client_name", "client_version", "protocol_version", "session_id",
+                  "decision", "decision_rule", "decision_rule_condition", "justification", "upstream_latency_ms",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
 

@@ -1,5 +1,6 @@
 from django.urls import path
 
+from apps.mcp_proxy.api.configurations import ToolConfigurationViewSet
 from apps.mcp_proxy.api.servers import ExternalMcpServerViewSet, McpServerScanView, McpServerToolsView
 from apps.mcp_proxy.api.views import ToolCallListView, ToolCallView, ToolListView
 
@@ -14,4 +15,10 @@ urlpatterns = [
     path("mcp-servers/<uuid:server_id>", ExternalMcpServerViewSet.as_view(MEMBER), name="mcp-server-detail"),
     path("mcp-servers/<uuid:server_id>/scan", McpServerScanView.as_view(), name="mcp-server-scan"),
     path("mcp-servers/<uuid:server_id>/tools", McpServerToolsView.as_view(), name="mcp-server-tools"),
+    path("tool-configurations", ToolConfigurationViewSet.as_view(COLLECTION), name="tool-configuration-list"),
+    path(
+        "tool-configurations/<uuid:configuration_id>",
+        ToolConfigurationViewSet.as_view(MEMBER),
+        name="tool-configuration-detail",
+    ),
 ]

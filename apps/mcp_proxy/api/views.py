@@ -18,6 +18,10 @@ from apps.mcp_proxy.registry import tools_visible
 from apps.mcp_proxy.threads import in_thread
 
 ERROR = OpenApiResponse(description='`{"detail": "...", "errors": {...}, "tool_call_id": "..."}`')
+REFUSED = OpenApiResponse(
+    description='Refused by your tool configuration, not run: `{"detail": "Denied by your rule '
+    '#2 (...)", "errors": {}, "reason": "denied" | "approval_required"}`'
+)
 # A tool's own refusal is the caller's to correct (400); a crash inside the tool is ours (500).
 OUTCOME_STATUS = {ToolCallOutcome.TOOL_ERROR: status.HTTP_400_BAD_REQUEST,
                   ToolCallOutcome.DENIED: status.HTTP_400_BAD_REQUEST,
@@ -40,7 +44,7 @@ class ToolCallView(AsyncAPIView):
     @extend_schema(
         tags=["tools"], request=OpenApiTypes.OBJECT,
         parameters=[OpenApiParameter("tool_name", OpenApiTypes.STR, OpenApiParameter.PATH)],
-        responses={200: ToolResultSerializer, 400: ERROR, 404: ERROR, 500: ERROR, 503: ERROR},
+        responses={200: ToolResultSerializer, 400: ERROR, 403: REFUSED, 404: ERROR, 500: ERROR, 503: ERROR},
         summary="Call a tool with its arguments as the JSON body (the same checks and audit as MCP)",
     )  # fmt: skip
     async def post(self, request, tool_name: str):
@@ -52,8 +56,10 @@ class ToolCallView(AsyncAPIView):
         except ToolNotVisible as refusal:
             return Response({"detail": str(refusal), "errors": {}}, status=status.HTTP_404_NOT_FOUND)
         except ToolCallRefused as refusal:
-            code = status.HTTP_503_SERVICE_UNAVAILABLE if refusal.reason == "internal_error" else 403
-            return Response({"detail": str(refusal), "errors": {}}, status=code)
+            if refusal.reason == "internal_error":
+                return Response({"detail": str(refusal), "errors": {}}, status=status.HTTP_503_SERVICE_UNAVAILABLE)
+            return Response({"detail": str(refusal), "errors": {}, "reason": refusal.reason},
+                            status=status.HTTP_403_FORBIDDEN)  # fmt: skip
         if result.is_error:
             field = "arguments" if result.outcome == ToolCallOutcome.DENIED else "tool"
             return Response({"detail": result.text, "errors": {field: [result.text]},
