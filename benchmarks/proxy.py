@@ -425,6 +425,18 @@ def wait_http(url: str, process: subprocess.Popen, what: str, *, ok=lambda statu
     raise RuntimeError(f"{what} did not start within 60 s")
 
 
+def code_version() -> str:
+    """The commit measured, marked when Preloop's code differs from it (an experiment)."""
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True, text=True,
+                                check=True).stdout.strip()  # fmt: skip
+        changed = subprocess.run(["git", "status", "--porcelain", "--", "apps", "preloop"], cwd=ROOT,
+                                 capture_output=True, text=True, check=True).stdout.strip()  # fmt: skip
+    except (OSError, subprocess.CalledProcessError):
+        return "an unknown commit"
+    return f"{commit} with uncommitted changes in apps/ or preloop/" if changed else commit
+
+
 def bench_user() -> tuple[object, str]:
     os.environ.setdefault("DJANGO_SETTINGS_MODULE", "preloop.settings")
     import django
@@ -755,7 +767,7 @@ def main() -> int:
     modes = ["sse"] if args.sse_only else ["json", "sse"] if args.sse else ["json"]
     load_start = os.getloadavg()
     say(f"load average at the start: {load_start[0]:.2f} {load_start[1]:.2f} {load_start[2]:.2f} "
-        f"({os.cpu_count()} cores, shared with other work on this machine)")  # fmt: skip
+        f"({os.cpu_count()} cores, shared with other work on this machine); Preloop at {code_version()}")  # fmt: skip
 
     children = Children()
     signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored (`cmd &`)
