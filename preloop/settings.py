@@ -314,3 +314,7 @@ MCP_ALLOWED_ORIGINS = env.list("MCP_ALLOWED_ORIGINS", default=CSRF_TRUSTED_ORIGI
 MCP_SESSION_IDLE_SECONDS = env.int("MCP_SESSION_IDLE_SECONDS", default=1800)
 # Seconds to wait for the process owning an MCP session to take a forwarded request; silent means gone (404).
 MCP_FORWARD_TIMEOUT_SECONDS = env.float("MCP_FORWARD_TIMEOUT_SECONDS", default=5.0)
+# Days tool-call audit rows are kept; older ones are deleted hourly by `tool_calls_purge`. 0 keeps them forever.
+TOOL_CALL_RETENTION_DAYS = env.int("TOOL_CALL_RETENTION_DAYS", default=90)
+if TOOL_CALL_RETENTION_DAYS < 0:
+    raise ImproperlyConfigured("TOOL_CALL_RETENTION_DAYS must be 0 (keep forever) or a number of days")

@@ -1,6 +1,16 @@
 from django import forms
+from django.core.exceptions import ValidationError
 
 from apps.accounts.models import Scope
+
+
+def form_errors_apply(form: forms.Form, error: ValidationError) -> None:
+    """A service's ValidationError, shown at the form's fields it names (others above the form)."""
+    if not hasattr(error, "error_dict"):
+        form.add_error(None, error.messages)
+        return
+    for field, messages in error.message_dict.items():
+        form.add_error(field if field in form.fields else None, messages)
 
 
 class LoginForm(forms.Form):

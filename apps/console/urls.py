@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.console import issue_views, tool_views, views
+from apps.console import issue_views, mcp_server_views, tool_call_views, tool_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -37,4 +37,11 @@ urlpatterns = [
         name="tool-configuration-reset",
     ),
     path("projects/<uuid:project_id>/duplicates", issue_views.project_duplicates_view, name="project-duplicates"),
+    path("mcp-servers", mcp_server_views.mcp_servers_view, name="mcp-servers"),
+    path("mcp-servers/new", mcp_server_views.mcp_server_add_view, name="mcp-server-add"),
+    path("mcp-servers/<uuid:server_id>", mcp_server_views.mcp_server_view, name="mcp-server"),
+    path("mcp-servers/<uuid:server_id>/edit", mcp_server_views.mcp_server_edit_view, name="mcp-server-edit"),
+    path("mcp-servers/<uuid:server_id>/delete", mcp_server_views.mcp_server_delete_view, name="mcp-server-delete"),
+    path("mcp-servers/<uuid:server_id>/scan", mcp_server_views.mcp_server_scan_view, name="mcp-server-scan"),
+    path("tool-calls", tool_call_views.tool_calls_view, name="tool-calls"),
 ]

@@ -12,15 +12,11 @@ from django.views.decorators.http import require_POST
 from apps.accounts import selectors as account_selectors
 from apps.accounts import services as account_services
 from apps.accounts.login import LoginFailed, LoginThrottled, login_authenticate
-from apps.console.forms import ApiKeyForm, LoginForm, PasswordForm, RegisterForm
+from apps.console.forms import ApiKeyForm, LoginForm, PasswordForm, RegisterForm, form_errors_apply
+from apps.mcp_proxy import selectors as mcp_selectors
 from apps.trackers import selectors as tracker_selectors
 
 BACKEND = "django.contrib.auth.backends.ModelBackend"
-
-
-def _apply_errors(form, error: ValidationError) -> None:
-    for field, messages_ in error.message_dict.items():
-        form.add_error(field if field in form.fields else None, messages_)
 
 
 def login_view(request):
@@ -67,7 +63,7 @@ def register_view(request):
                 full_name=form.cleaned_data["full_name"],
             )
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             login(request, user, backend=BACKEND)
             messages.success(request, "Welcome to Preloop.")
@@ -89,7 +85,7 @@ def invitation_view(request, token: str):
         except account_services.InvitationInvalid as invalid:
             return render(request, "console/invitation.html", {"problem": str(invalid)}, status=400)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             login(request, user, backend=BACKEND)
             messages.success(request, "Your account is ready.")
@@ -102,6 +98,7 @@ def home_view(request):
     context = {
         "tracker_count": tracker_selectors.tracker_list(user=request.user).count(),
         "api_key_count": account_selectors.api_key_list(user=request.user).filter(revoked_at__isnull=True).count(),
+        "mcp_server_count": mcp_selectors.mcp_server_list(user=request.user).count(),
     }
     return render(request, "console/home.html", context)
 
@@ -114,7 +111,7 @@ def api_keys_view(request):
         try:
             issued = account_services.api_key_create(user=request.user, **form.cleaned_data)
         except ValidationError as error:
-            _apply_errors(form, error)
+            form_errors_apply(form, error)
         else:
             form = ApiKeyForm()
     context = {"form": form, "issued": issued, "api_keys": account_selectors.api_key_list(user=request.user)}

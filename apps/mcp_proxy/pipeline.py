@@ -228,7 +228,8 @@ _publishing: set[asyncio.Task] = set()
 
 async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
                   output: ToolOutput | None = None) -> ToolCallResult:  # fmt: skip
-    row = await tool_call_audit(call, outcome=outcome, error=error)
+    row = await tool_call_audit(call, outcome=outcome, error=error,
+                                upstream_latency_ms=output.upstream_latency_ms if output else None)  # fmt: skip
     # The activity event is a notice: the caller does not wait for Redis (the audit row is written already).
     task = asyncio.get_running_loop().create_task(tool_call_publish(call, row))
     _publishing.add(task)
@@ -238,7 +239,7 @@ async def _finish(call: _Call, *, outcome: str, error: str = "", text: str = "",
                           content=output.content if output else None, meta=output.meta if output else None)  # fmt: skip
 
 
-async def tool_call_audit(call: _Call, *, outcome: str, error: str) -> ToolCall:
+async def tool_call_audit(call: _Call, *, outcome: str, error: str, upstream_latency_ms: int | None = None) -> ToolCall:
     """Write the ToolCall row: who, what (redacted, digested), outcome, latency, through which client."""
     context = call.context
     try:
@@ -265,6 +266,7 @@ async def tool_call_audit(call: _Call, *, outcome: str, error: str) -> ToolCall:
         decision_rule=call.decision.rule_id if call.decision else None,
         decision_rule_condition=call.decision.rule_condition if call.decision else "",
         justification=call.justification,
+        upstream_latency_ms=upstream_latency_ms,
     )
 
 

@@ -1,9 +1,11 @@
-"""Writes of external MCP servers: register, change, delete, scan. Rules live in `ExternalMcpServer.clean()`
-and here (names that would clash)."""
+"""Writes of external MCP servers (register, change, delete, scan) and of the audit (retention).
+
+Server rules live in `ExternalMcpServer.clean()` and here (names that would clash)."""
 
 from __future__ import annotations
 
 import json
+from datetime import timedelta
 
 from asgiref.sync import async_to_sync
 from django.core.exceptions import ValidationError
@@ -11,7 +13,7 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.text import slugify
 
-from apps.mcp_proxy.models import ExternalMcpServer, ToolSource
+from apps.mcp_proxy.models import ExternalMcpServer, ToolCall, ToolSource
 from apps.mcp_proxy.notifier import catalog_changed_announce
 from apps.mcp_proxy.upstream import UpstreamError, mcp_server_discover
 
@@ -162,3 +164,19 @@ def _scan_failed(server: ExternalMcpServer, message: str) -> bool:
     server.last_scanned_at, server.last_error, server.last_latency_ms = timezone.now(), message, None
     server.save(update_fields=HEALTH_FIELDS)
     return False
+
+
+def tool_calls_purge(*, retention_days: int, batch_size: int = 2_000) -> int:
+    """Delete tool-call audit rows older than `retention_days` (0: keep all), in batches; how many went.
+
+    Batches keep each delete's transaction and locks short on a large audit table.
+    """
+    if retention_days <= 0:
+        return 0
+    cutoff = timezone.now() - timedelta(days=retention_days)
+    deleted = 0
+    while True:
+        batch = list(ToolCall.objects.filter(created_at__lt=cutoff).values_list("id", flat=True)[:batch_size])
+        if not batch:
+            return deleted
+        deleted += ToolCall.objects.filter(id__in=batch).delete()[1].get(ToolCall._meta.label, 0)

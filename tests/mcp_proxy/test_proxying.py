@@ -72,6 +72,8 @@ def test_proxied_tools_are_listed_with_their_upstream_definition_and_called_thro
     audit = ToolCall.objects.get(tool_name="weather__echo")
     assert audit.source == str(upstream_server.id) and audit.outcome == ToolCallOutcome.SUCCESS
     assert audit.arguments == {"text": "hello"} and audit.user == alice
+    assert audit.upstream_latency_ms is not None and audit.upstream_latency_ms <= audit.duration_ms
+    assert audit.decision == "allow"
 
 
 def test_progress_and_log_messages_of_the_upstream_reach_the_calling_client(server, alice, weather_upstream):

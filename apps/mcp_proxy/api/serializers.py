@@ -1,6 +1,6 @@
 from rest_framework import serializers
 
-from apps.mcp_proxy.models import ExternalMcpServer, McpTransport, ToolCall
+from apps.mcp_proxy.models import ExternalMcpServer, McpTransport, ToolCall, ToolCallOutcome, ToolCallTransport
 
 
 class ToolCallSerializer(serializers.ModelSerializer):
@@ -11,6 +11,27 @@ class ToolCallSerializer(serializers.ModelSerializer):
                   "decision", "decision_rule", "decision_rule_condition", "justification", "upstream_latency_ms",
                   "created_at"]  # fmt: skip
         read_only_fields = fields
+
+
+class ToolCallFilterSerializer(serializers.Serializer):
+    """The query parameters of `GET /api/v1/tool-calls`; each one given narrows the list."""
+
+    tool_name = serializers.CharField(required=False, help_text="The tool's name as the client called it (exact).")
+    source = serializers.CharField(required=False,
+                                   help_text="`preloop_builtin`, or the id of one of your MCP servers.")  # fmt: skip
+    outcome = serializers.ChoiceField(choices=ToolCallOutcome.choices, required=False)
+    transport = serializers.ChoiceField(choices=ToolCallTransport.choices, required=False,
+                                        help_text="`mcp` (/mcp/v1) or `rest` (/api/v1/mcp/{tool}).")  # fmt: skip
+    client_name = serializers.CharField(required=False, help_text="The MCP client's name (exact), e.g. `claude-code`.")
+    since = serializers.DateTimeField(required=False,
+                                      help_text="ISO 8601, e.g. `2026-11-01T00:00:00Z`: calls at or after it. Without "
+                                                "an offset the time is UTC; write a `+` offset as `%2B`.")  # fmt: skip
+    until = serializers.DateTimeField(required=False, help_text="ISO 8601: calls before it.")
+
+    def validate(self, data: dict) -> dict:
+        if data.get("since") and data.get("until") and data["until"] <= data["since"]:
+            raise serializers.ValidationError({"until": ["Must be later than `since`."]})
+        return data
 
 
 class ToolResultSerializer(serializers.Serializer):

@@ -11,7 +11,12 @@ from rest_framework.response import Response
 from apps.accounts.models import Scope
 from apps.accounts.permissions import request_credential
 from apps.mcp_proxy import selectors
-from apps.mcp_proxy.api.serializers import ToolCallSerializer, ToolListingSerializer, ToolResultSerializer
+from apps.mcp_proxy.api.serializers import (
+    ToolCallFilterSerializer,
+    ToolCallSerializer,
+    ToolListingSerializer,
+    ToolResultSerializer,
+)
 from apps.mcp_proxy.models import ToolCallOutcome
 from apps.mcp_proxy.pipeline import CallContext, ToolCallRefused, ToolNotVisible, tool_call_execute
 from apps.mcp_proxy.registry import tools_visible
@@ -21,6 +26,9 @@ ERROR = OpenApiResponse(description='`{"detail": "...", "errors": {...}, "tool_c
 REFUSED = OpenApiResponse(
     description='Refused by your tool configuration, not run: `{"detail": "Denied by your rule '
     '#2 (...)", "errors": {}, "reason": "denied" | "approval_required"}`'
+)
+FILTER_ERROR = OpenApiResponse(
+    description='A malformed filter: `{"detail": "Invalid input: since.", "errors": {"since": ["..."]}}`'
 )
 # A tool's own refusal is the caller's to correct (400); a crash inside the tool is ours (500).
 OUTCOME_STATUS = {ToolCallOutcome.TOOL_ERROR: status.HTTP_400_BAD_REQUEST,
@@ -71,13 +79,19 @@ class ToolCallView(AsyncAPIView):
         return Response(body)
 
 
-@extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first",
-               parameters=[OpenApiParameter("tool_name", OpenApiTypes.STR),
-                           OpenApiParameter("outcome", OpenApiTypes.STR, enum=ToolCallOutcome.values)])  # fmt: skip
+@extend_schema(tags=["tools"], summary="Your tool calls (the audit), newest first, 50 a page",
+               parameters=[ToolCallFilterSerializer],
+               responses={200: ToolCallSerializer(many=True), 400: FILTER_ERROR})  # fmt: skip
 class ToolCallListView(generics.ListAPIView):
     serializer_class = ToolCallSerializer
 
+    def list(self, request, *args, **kwargs):
+        # An empty parameter (`?since=`, as an HTML form sends it) is no filter, not a malformed one.
+        given = {name: value for name, value in request.query_params.items() if value != ""}
+        filters = ToolCallFilterSerializer(data=given)
+        filters.is_valid(raise_exception=True)  # a malformed filter is a 400 naming it, never a silent "all"
+        self.filters = filters.validated_data
+        return super().list(request, *args, **kwargs)
+
     def get_queryset(self):
-        params = self.request.query_params
-        return selectors.tool_call_list(user=self.request.user, tool_name=params.get("tool_name"),
-                                        outcome=params.get("outcome"))  # fmt: skip
+        return selectors.tool_call_list(user=self.request.user, **getattr(self, "filters", {}))
