@@ -471,13 +471,18 @@ def audit_figures(user, since: float) -> dict:
     from apps.mcp_proxy.models import ToolCall
 
     rows = ToolCall.objects.filter(user=user, created_at__gte=datetime.fromtimestamp(since, tz=UTC))
-    durations = list(rows.values_list("duration_ms", flat=True))
-    outcomes: dict[str, int] = {}
-    for outcome in rows.values_list("outcome", flat=True):
-        outcomes[outcome] = outcomes.get(outcome, 0) + 1
-    mean = sum(durations) / len(durations) if durations else math.nan
-    return {"rows": len(durations), "mean_ms": mean, "p50_ms": percentile(durations, 0.5),
-            "p99_ms": percentile(durations, 0.99), "outcomes": outcomes}  # fmt: skip
+    has_upstream = any(field.name == "upstream_latency_ms" for field in ToolCall._meta.get_fields())
+    columns = ["duration_ms", "outcome", *(["upstream_latency_ms"] if has_upstream else [])]
+    durations, upstream, outcomes = [], [], {}
+    for values in rows.values_list(*columns):
+        durations.append(values[0])
+        outcomes[values[1]] = outcomes.get(values[1], 0) + 1
+        if has_upstream and values[2] is not None:
+            upstream.append(values[2])
+    mean = lambda numbers: sum(numbers) / len(numbers) if numbers else math.nan  # noqa: E731
+    return {"rows": len(durations), "mean_ms": mean(durations), "p50_ms": percentile(durations, 0.5),
+            "p99_ms": percentile(durations, 0.99), "outcomes": outcomes,
+            "upstream_mean_ms": mean(upstream)}  # fmt: skip
 
 
 def run_load(children: Children, plan: dict, *, on_measuring=None, on_measured=None) -> dict:
@@ -596,15 +601,18 @@ def report(phases: list[Phase], load_start: tuple, load_end: tuple) -> None:
     if audited:
         print()
         print("Audit rows of the proxied calls (ToolCall.duration_ms: the pipeline from resolving the tool to the "
-              "result, upstream call included; the audit write and the activity event come after it):")  # fmt: skip
+              "result, upstream call included; the audit write and the activity event come after it; "
+              "upstream_latency_ms: the upstream call as Preloop's client timed it):")  # fmt: skip
         print()
-        print("| run | c | rows | outcomes | duration_ms mean | p50 | p99 | end-to-end p50 (client) |")
-        print("|---|---:|---:|---|---:|---:|---:|---:|")
+        print("| run | c | rows | outcomes | duration_ms mean | p50 | p99 | upstream_latency_ms mean "
+              "| end-to-end p50 (client) |")  # fmt: skip
+        print("|---|---:|---:|---|---:|---:|---:|---:|---:|")
         for phase in audited:
             audit = phase.audit
             outcomes = ", ".join(f"{k} {v}" for k, v in sorted(audit["outcomes"].items())) or "-"
             print(f"| proxied {phase.mode} | {phase.concurrency} | {audit['rows']} | {outcomes} "
-                  f"| {audit['mean_ms']:.2f} | {audit['p50_ms']} | {audit['p99_ms']} | {phase.p50:.2f} |")  # fmt: skip
+                  f"| {audit['mean_ms']:.2f} | {audit['p50_ms']} | {audit['p99_ms']} | {audit['upstream_mean_ms']:.2f} "
+                  f"| {phase.p50:.2f} |")  # fmt: skip
     failing = [p for p in phases if p.error_count or p.failed]
     print()
     if not failing:
