@@ -47,6 +47,8 @@ class UserCatalog:
 
     servers: tuple[ServerCatalog, ...] = ()
     builtins_visible: bool = False
+    # The user's tool configurations, keyed by (source, the tool's own name): read only when they changed.
+    policies: Mapping[tuple[str, str], Any] = field(default_factory=dict)
     _tools: dict[str, ToolSpec] = field(default_factory=dict)
 
     def __post_init__(self):
@@ -132,29 +134,32 @@ _users: dict[Any, tuple[tuple, UserCatalog]] = {}
 def _visibility_sql() -> str:
     """Whether the user has a tracker, and (id, updated_at) of their active servers in order, as SQL written
     once: composing it with the ORM on every call cost more CPU than running it (measured with yappi)."""
+    from apps.mcp_proxy.models import ToolConfiguration
     from apps.trackers.models import Tracker
 
     quote = connection.ops.quote_name
-    servers = quote(ExternalMcpServer._meta.db_table)
+    servers, configurations = quote(ExternalMcpServer._meta.db_table), quote(ToolConfiguration._meta.db_table)
     return (
         f"SELECT EXISTS (SELECT 1 FROM {quote(Tracker._meta.db_table)} WHERE owner_id = %s), "  # noqa: S608 - names from model metadata, values bound
         f"COALESCE((SELECT json_agg(json_build_array(id::text, updated_at::text) ORDER BY name, created_at) "
-        f"FROM {servers} WHERE owner_id = %s AND is_active), '[]'::json)"
+        f"FROM {servers} WHERE owner_id = %s AND is_active), '[]'::json), "
+        f"(SELECT json_build_array(count(*), max(updated_at)::text) FROM {configurations} WHERE owner_id = %s)"
     )
 
 
-def _visibility(user) -> tuple[bool, tuple[tuple[str, str], ...]]:
-    """One query: whether the user has a tracker, and (id, updated_at) of each active server, in order."""
+def _visibility(user) -> tuple[bool, tuple[tuple[str, str], ...], tuple]:
+    """One query: whether the user has a tracker, (id, updated_at) of each active server in order, and the
+    version of the user's tool configurations (how many, last change: saving rules saves their configuration)."""
     with connection.cursor() as cursor:
-        cursor.execute(_visibility_sql(), [user.pk, user.pk])
-        has_tracker, servers = cursor.fetchone()
-    return has_tracker, tuple((server_id, updated) for server_id, updated in servers)
+        cursor.execute(_visibility_sql(), [user.pk, user.pk, user.pk])
+        has_tracker, servers, configurations = cursor.fetchone()
+    return has_tracker, tuple((server_id, updated) for server_id, updated in servers), tuple(configurations)
 
 
 def user_catalog(*, user) -> UserCatalog:
     """What this user may see: one small query when nothing changed since the last call (sync: reads the database)."""
-    has_tracker, versions = _visibility(user)
-    key = (has_tracker, versions)
+    has_tracker, versions, configurations_version = _visibility(user)
+    key = (has_tracker, versions, configurations_version)
     cached = _users.get(user.pk)
     if cached is not None and cached[0] == key:
         return cached[1]
@@ -162,14 +167,18 @@ def user_catalog(*, user) -> UserCatalog:
     fresh = {str(server.id): server for server in ExternalMcpServer.objects.filter(id__in=stale)} if stale else {}
     with _lock:
         listed = {server_id for server_id, _updated in versions}
-        for gone in [
-            key for key, (_u, entry) in _servers.items() if entry.server.owner_id == user.pk and key not in listed
-        ]:
+        owned = [server_id for server_id, (_u, entry) in _servers.items() if entry.server.owner_id == user.pk]
+        for gone in [server_id for server_id in owned if server_id not in listed]:
             del _servers[gone]  # deleted or switched off: forget its specs
         for server_id, server in fresh.items():
             updated = dict(versions).get(server_id)
             _servers[server_id] = (updated, server_catalog_build(server))
         entries = tuple(_servers[server_id][1] for server_id, _updated in versions if server_id in _servers)
-        catalog = UserCatalog(servers=entries, builtins_visible=has_tracker)
+    from apps.mcp_proxy.configurations.policy import tool_policies_load
+
+    # Read again whenever anything changed: a policy carries its server's name for the rules.
+    policies = tool_policies_load(user=user) if configurations_version[0] else {}
+    with _lock:
+        catalog = UserCatalog(servers=entries, builtins_visible=has_tracker, policies=policies)
         _users[user.pk] = (key, catalog)
     return catalog

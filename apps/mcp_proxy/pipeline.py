@@ -23,12 +23,12 @@ from apps.mcp_proxy.audit import arguments_digest, arguments_redact
 from apps.mcp_proxy.configurations.policy import (
     JUSTIFICATION_MISSING,
     PolicyDecision,
+    ToolPolicy,
     justification_split,
     tool_call_policy_decide,
-    tool_policy_for,
 )
 from apps.mcp_proxy.models import ToolCall, ToolCallOutcome, ToolCallTransport, ToolRuleAction
-from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_get
+from apps.mcp_proxy.registry import ToolError, ToolOutput, ToolSpec, tool_visible_with_policy
 from apps.mcp_proxy.threads import in_thread, in_worker_thread
 from apps.trackers.clients.base import TrackerError
 
@@ -99,6 +99,7 @@ class _Call:
     arguments: dict[str, Any]
     started: float
     spec: ToolSpec | None = None
+    policy: ToolPolicy | None = None
     decision: PolicyDecision | None = None
     justification: str = ""
 
@@ -133,8 +134,9 @@ async def tool_call_execute(*, context: CallContext, tool_name: str, arguments: 
 
 
 async def tool_resolve(call: _Call) -> ToolSpec:
-    """The named tool among those this user sees; unknown and hidden tools are refused alike."""
-    spec = await in_thread(tool_visible_get, user=call.context.user, name=call.tool_name)
+    """The named tool among those this user sees, with the user's configuration of it (read together);
+    unknown and hidden tools are refused alike."""
+    spec, call.policy = await in_thread(tool_visible_with_policy, user=call.context.user, name=call.tool_name)
     if spec is None:
         raise ToolNotVisible(f"Unknown tool: {call.tool_name}")
     return spec
@@ -143,12 +145,10 @@ async def tool_resolve(call: _Call) -> ToolSpec:
 async def tool_call_decide(call: _Call) -> str | None:
     """Whether the call may run: None when allowed, else the problem the caller can correct.
 
-    The user's configuration of the tool (one query): justification mode, then the tool's input schema,
+    The user's configuration of the tool (read with the tool, no query here): justification mode, then the tool's input schema,
     then the rules. Raises ToolDenied or ApprovalRequired when a rule (or a disabled tool) refuses it.
     """
-    spec = call.spec
-    policy = await in_thread(tool_policy_for, user=call.context.user, source=spec.source,
-                             tool_name=spec.name_at_source)  # fmt: skip
+    spec, policy = call.spec, call.policy
     justifying = policy is not None and policy.justification_required
     if justifying and (not isinstance(call.arguments, dict) or justification_split(call.arguments)[1] is None):
         return JUSTIFICATION_MISSING

@@ -121,23 +121,37 @@ def tools_all() -> list[ToolSpec]:
     return list(_REGISTRY.values())
 
 
-def tools_visible(*, user) -> list[ToolSpec]:
-    """The tools this user may see and call (sync: it reads the database): built-in ones when the user has a
-    tracker, then those of the user's active external MCP servers; as the user's tool configurations shape them
-    (disabled ones removed, `justification` added where required)."""
-    from apps.mcp_proxy.catalog import user_catalog
+def _visible(user, catalog) -> list[ToolSpec]:
     from apps.mcp_proxy.configurations.policy import tool_specs_configured
 
-    catalog = user_catalog(user=user)
     visible = []
     if catalog.builtins_visible:
         visible = [spec for spec in tools_all() if spec.visible_to is None or spec.visible_to(user)]
     taken = {spec.name for spec in visible}
     # Clashes are refused when a server is saved or scanned; a built-in tool added later still wins.
     visible.extend(spec for spec in catalog.tool_specs if spec.name not in taken)
-    return tool_specs_configured(user=user, specs=visible)
+    return tool_specs_configured(specs=visible, policies=catalog.policies)
+
+
+def tools_visible(*, user) -> list[ToolSpec]:
+    """The tools this user may see and call (sync: it reads the database): built-in ones when the user has a
+    tracker, then those of the user's active external MCP servers; as the user's tool configurations shape them
+    (disabled ones removed, `justification` added where required)."""
+    from apps.mcp_proxy.catalog import user_catalog
+
+    return _visible(user, user_catalog(user=user))
 
 
 def tool_visible_get(*, user, name: str) -> ToolSpec | None:
     """The named tool if this user may see it; None for unknown and hidden alike."""
-    return next((spec for spec in tools_visible(user=user) if spec.name == name), None)
+    return tool_visible_with_policy(user=user, name=name)[0]
+
+
+def tool_visible_with_policy(*, user, name: str):
+    """(the named visible tool, the user's configuration of it), read together: one query when nothing changed."""
+    from apps.mcp_proxy.catalog import user_catalog
+
+    catalog = user_catalog(user=user)
+    spec = next((spec for spec in _visible(user, catalog) if spec.name == name), None)
+    policy = catalog.policies.get((str(spec.source), spec.name_at_source)) if spec is not None else None
+    return spec, policy

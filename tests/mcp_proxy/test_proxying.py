@@ -488,3 +488,36 @@ def test_a_2026_07_28_client_without_a_session_calls_proxied_tools_through_the_p
     assert [result.content[0].text for result in echoed] == ["call 0", "call 1", "call 2"]
     assert counted.content[0].text == "counted 2" and progress == [1, 2]
     assert weather_upstream.sessions() >= 1  # the pooled session stays open for the next sessionless call
+
+
+def test_switching_a_proxied_tool_off_tells_the_client_and_hides_it(server, alice, weather_upstream):
+    from apps.mcp_proxy.configurations.services import tool_configuration_create
+
+    upstream_server = registered(alice, weather_upstream)
+    token = key_for(alice)
+    notices = []
+
+    async def on_message(message):
+        if isinstance(message, mcp_types.ToolListChangedNotification):
+            notices.append(message)
+
+    async def flow():
+        async with session_with(server.mcp_url, token, message_handler=on_message) as session:
+            before = [tool.name for tool in (await session.list_tools()).tools]
+            await asyncio.to_thread(tool_configuration_create, owner=alice, tool_source=str(upstream_server.id),
+                                    tool_name="echo", is_enabled=False)  # fmt: skip
+            for _ in range(100):
+                if notices:
+                    break
+                await asyncio.sleep(0.05)
+            after = [tool.name for tool in (await session.list_tools()).tools]
+            try:
+                await session.call_tool("weather__echo", {"text": "still there?"})
+            except MCPError as error:
+                return before, after, error
+            return before, after, None
+
+    before, after, refused = run(flow())
+    assert notices, "no notifications/tools/list_changed after the configuration changed"
+    assert "weather__echo" in before and "weather__echo" not in after
+    assert refused is not None and refused.error.code == -32602

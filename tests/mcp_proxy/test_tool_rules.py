@@ -203,16 +203,21 @@ def configuration_queries(queries) -> int:
     return sum('"mcp_proxy_toolconfiguration"' in query["sql"] for query in queries.captured_queries)
 
 
-def test_the_listing_reads_configurations_in_one_query_whatever_their_number(alice, transfer_tool):
+def test_the_listing_reads_configurations_once_whatever_their_number_then_only_checks_their_version(
+    alice, transfer_tool
+):
     configure(alice, justification_required=True)
     with CaptureQueriesContext(connection) as queries:
         first = tools_visible(user=alice)
-    assert configuration_queries(queries) == 1
+    assert configuration_queries(queries) == 2  # their version (in the visibility query), then all of them
+    with CaptureQueriesContext(connection) as queries:
+        assert tools_visible(user=alice) == first
+    assert len(queries.captured_queries) == 1  # nothing changed: the one visibility query, nothing else
     tool_configuration_create(owner=alice, tool_source="preloop_builtin", tool_name="search", is_enabled=False)
     tool_configuration_create(owner=alice, tool_source="preloop_builtin", tool_name="get_issue")
     with CaptureQueriesContext(connection) as queries:
         second = tools_visible(user=alice)
-    assert configuration_queries(queries) == 1
+    assert configuration_queries(queries) == 2
     assert "search" in [spec.name for spec in first] and "search" not in [spec.name for spec in second]
     [before] = [spec for spec in first if spec.name == TOOL]
     [after] = [spec for spec in second if spec.name == TOOL]

@@ -87,6 +87,28 @@ def tool_policy_for(*, user, source: str, tool_name: str) -> ToolPolicy | None:
                       server=server, rules=rules)  # fmt: skip
 
 
+def tool_policies_load(*, user) -> dict[tuple[str, str], ToolPolicy]:
+    """Every configuration of the user with its rules in order, keyed by (source, the tool's own name).
+
+    The call path reads these from the user's catalog, which loads them again only when they changed.
+    """
+    from apps.mcp_proxy.configurations.selectors import tool_configuration_list
+
+    policies = {}
+    for configuration in tool_configuration_list(user=user):
+        server = BUILTIN_SERVER
+        if configuration.server_id:
+            server = {"id": str(configuration.server_id), "name": configuration.server.name,
+                      "slug": configuration.server.slug}  # fmt: skip
+        rules = tuple(RuleSnapshot(id=rule.id, condition=rule.condition, action=rule.action)
+                      for rule in configuration.rules.all())  # fmt: skip
+        policies[(configuration.tool_source, configuration.tool_name)] = ToolPolicy(
+            is_enabled=configuration.is_enabled, justification_required=configuration.justification_required,
+            server=server, rules=rules,
+        )  # fmt: skip
+    return policies
+
+
 def _reason(action: str, number: int, condition: str) -> str:
     rule = f"your rule #{number} ({condition})"
     if action == ToolRuleAction.DENY:
@@ -153,24 +175,17 @@ def _schema_with_justification(schema: Mapping[str, Any]) -> Mapping[str, Any]:
     return cached[1]
 
 
-def tool_specs_configured(*, user, specs: list) -> list:
-    """The visible ToolSpecs as this user's configurations shape them: disabled ones removed, `justification`
-    added where required. One query for the whole listing."""
-    if not specs:
-        return specs
-    rows = ToolConfiguration.objects.filter(owner=user).values_list(
-        "server_id", "tool_name", "is_enabled", "justification_required"
-    )
-    settings = {(str(server_id) if server_id else ToolSource.PRELOOP_BUILTIN.value, name): (enabled, justification)
-                for server_id, name, enabled, justification in rows}  # fmt: skip
-    if not settings:
+def tool_specs_configured(*, specs: list, policies: Mapping[tuple[str, str], ToolPolicy]) -> list:
+    """The visible ToolSpecs as the user's configurations shape them: disabled ones removed, `justification`
+    added where required."""
+    if not policies:
         return specs
     shaped = []
     for spec in specs:
-        enabled, justification = settings.get((str(spec.source), spec.name_at_source), (True, False))
-        if not enabled:
+        policy = policies.get((str(spec.source), spec.name_at_source))
+        if policy is not None and not policy.is_enabled:
             continue
-        if justification:
+        if policy is not None and policy.justification_required:
             spec = dataclasses.replace(spec, input_schema=_schema_with_justification(spec.input_schema))
         shaped.append(spec)
     return shaped

@@ -10,6 +10,7 @@ from django.core.exceptions import ValidationError
 from django.db import IntegrityError, transaction
 
 from apps.mcp_proxy.models import ExternalMcpServer, ToolConfiguration, ToolRule, ToolRuleAction, ToolSource
+from apps.mcp_proxy.notifier import catalog_changed_announce
 from apps.mcp_proxy.rules import ConditionInvalid, condition_check
 
 UNSET = object()
@@ -101,6 +102,8 @@ def _save(configuration: ToolConfiguration, *, rules: Sequence[RuleInput] | None
         raise ValidationError({"tool_name": ["You already have a configuration for this tool."]}) from error
     if rules is not None:
         configuration.refresh_from_db()  # drops rules prefetched before the change
+    # A tool switched off vanishes, one asking for a justification changes its schema: clients list again.
+    catalog_changed_announce(user_id=configuration.owner_id, kinds=["tools"])
     return configuration
 
 
@@ -137,4 +140,6 @@ def tool_configuration_update(*, configuration: ToolConfiguration, tool_source=U
 
 def tool_configuration_delete(*, configuration: ToolConfiguration) -> None:
     """Forget the configuration and its rules; past calls keep their decision and the rule's condition."""
+    owner_id = configuration.owner_id
     configuration.delete()
+    catalog_changed_announce(user_id=owner_id, kinds=["tools"])
