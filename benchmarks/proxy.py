@@ -762,6 +762,8 @@ def main() -> int:
     parser.add_argument("--profile-clock", choices=["cpu", "wall", "both"], default="both",
                         help="yappi's clock: CPU time, wall time (waits included), or one run of each (default)")  # fmt: skip
     parser.add_argument("--top", type=int, default=25, help="rows in the profile's tables")
+    parser.add_argument("--preloop-server", choices=["daphne", "uvicorn"], default="daphne",
+                        help="serve Preloop with daphne as `preloop web` does (default), or uvicorn to compare")  # fmt: skip
     parser.add_argument("--preloop-env", action="append", default=[], metavar="NAME=VALUE",
                         help="a setting for Preloop's daphne, e.g. DATABASE_CONN_MAX_AGE=60 (repeatable)")  # fmt: skip
     args = parser.parse_args()
@@ -799,7 +801,11 @@ def main() -> int:
         from preloop.launcher import role_command
 
         os.environ["PRELOOP_PORT"], os.environ["PRELOOP_BIND_ADDRESS"] = str(port), "127.0.0.1"
-        daphne = children.start(role_command("web"), env=preloop_env, stdout=daphne_log, stderr=subprocess.STDOUT)
+        command = role_command("web")
+        if args.preloop_server == "uvicorn":  # an experiment: the same ASGI application under uvicorn
+            command = [sys.executable, "-m", "uvicorn", "preloop.asgi:application", "--host", "127.0.0.1",
+                       "--port", str(port), "--lifespan", "off"]  # fmt: skip
+        daphne = children.start(command, env=preloop_env, stdout=daphne_log, stderr=subprocess.STDOUT)
         try:
             wait_http(f"http://127.0.0.1:{port}/healthz", daphne, "Preloop's daphne", ok=lambda s: s == 200)
         except RuntimeError:
@@ -807,7 +813,8 @@ def main() -> int:
             print(daphne_log.read()[-3000:])
             raise
         preloop_url = f"http://127.0.0.1:{port}/mcp/v1"
-        say(f"Preloop (daphne, as `preloop web` runs it) on {preloop_url}, pid {daphne.pid}")
+        served = "daphne, as `preloop web` runs it" if args.preloop_server == "daphne" else "uvicorn, an experiment"
+        say(f"Preloop ({served}) on {preloop_url}, pid {daphne.pid}")
 
         postgres_pid, redis_pid = embedded_pids()
         pids = {"preloop": daphne.pid, **({"redis": redis_pid} if redis_pid else {})}
