@@ -6,6 +6,7 @@
     ./start.sh bench proxy --profile            # then c=1 runs with Preloop's daphne under yappi (CPU, wall)
     ./start.sh bench proxy --concurrency 1,8 --duration 5 --calls 1000
     ./start.sh bench proxy --preloop-env DATABASE_CONN_MAX_AGE=60   # a setting of Preloop's, to compare
+    ./start.sh bench proxy --preloop-server uvicorn                 # Preloop under uvicorn, to compare
 
 Processes, so that none shares an event loop (or a GIL) with another: the upstream (a minimal low-level
 `mcp` SDK server with an `echo` tool, Streamable HTTP on uvicorn, JSON responses; `--sse` adds one with SSE
