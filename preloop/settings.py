@@ -89,6 +89,7 @@ INSTALLED_APPS = [
     "apps.notifications",
     "apps.console",
     "apps.mcp_proxy",
+    "apps.approvals",
 ]
 
 MIDDLEWARE = [
@@ -119,6 +120,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "apps.console.context_processors.console",
+                "apps.console.context_processors.approvals",
             ],
         },
     },
@@ -251,6 +253,8 @@ SPECTACULAR_SETTINGS = {
         "ToolCallTransportEnum": "apps.mcp_proxy.models.ToolCallTransport",
         "McpTransportEnum": "apps.mcp_proxy.models.McpTransport",
         "ToolRuleActionEnum": "apps.mcp_proxy.models.ToolRuleAction",
+        "NotificationChannelEnum": "apps.approvals.models.NotificationChannel",
+        "ApprovalStatusEnum": "apps.approvals.models.ApprovalStatus",
     },
 }
 
@@ -318,3 +322,11 @@ MCP_FORWARD_TIMEOUT_SECONDS = env.float("MCP_FORWARD_TIMEOUT_SECONDS", default=5
 TOOL_CALL_RETENTION_DAYS = env.int("TOOL_CALL_RETENTION_DAYS", default=90)
 if TOOL_CALL_RETENTION_DAYS < 0:
     raise ImproperlyConfigured("TOOL_CALL_RETENTION_DAYS must be 0 (keep forever) or a number of days")
+# The longest timeout an approval policy may set (seconds); a request never waits longer for a human.
+APPROVAL_TIMEOUT_MAX_SECONDS = env.int("APPROVAL_TIMEOUT_MAX_SECONDS", default=24 * 3600)
+if APPROVAL_TIMEOUT_MAX_SECONDS < 10:
+    raise ImproperlyConfigured("APPROVAL_TIMEOUT_MAX_SECONDS must be at least 10")
+# How often the scheduler expires approval requests past their timeout and escalates overdue ones (seconds).
+APPROVAL_SWEEP_INTERVAL_SECONDS = env.int("APPROVAL_SWEEP_INTERVAL_SECONDS", default=15)
+if APPROVAL_SWEEP_INTERVAL_SECONDS < 1:
+    raise ImproperlyConfigured("APPROVAL_SWEEP_INTERVAL_SECONDS must be at least 1")

@@ -7,6 +7,7 @@ api_v1 = [
     path("", include("apps.trackers.api.urls")),
     path("", include("apps.issues.api.urls")),
     path("", include("apps.mcp_proxy.api.urls")),
+    path("", include("apps.approvals.api.urls")),
 ]
 
 urlpatterns = [
@@ -15,5 +16,6 @@ urlpatterns = [
     path("redoc", SpectacularRedocView.as_view(url_name="openapi"), name="redoc"),
     path("api/v1/", include(api_v1)),
     path("admin/", admin.site.urls),
+    path("", include("apps.approvals.urls")),
     path("", include("apps.console.urls")),
 ]

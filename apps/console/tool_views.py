@@ -11,6 +11,7 @@ from django.http import Http404
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_http_methods, require_POST
 
+from apps.approvals.selectors import approval_policy_list
 from apps.mcp_proxy.configurations import selectors, services
 from apps.mcp_proxy.models import ToolRuleAction
 from apps.mcp_proxy.rules import ConditionInvalid
@@ -23,6 +24,7 @@ class RuleRow:
     condition: str = ""
     action: str = ToolRuleAction.DENY
     description: str = ""
+    approval_policy_id: str = ""
     error: str = ""
     error_line_text: str = ""
     caret: str = ""
@@ -36,9 +38,17 @@ def _entry_or_404(user, source: str, tool_name: str) -> selectors.ToolEntry:
 
 
 def _rows_posted(post) -> list[RuleRow]:
-    rows = zip(post.getlist("condition"), post.getlist("action"), post.getlist("description"), strict=False)
-    return [RuleRow(condition=condition, action=action, description=description.strip())
-            for condition, action, description in rows if condition.strip() or description.strip()]  # fmt: skip
+    conditions = post.getlist("condition")
+    policies = post.getlist("rule_approval_policy")
+    policies += [""] * (len(conditions) - len(policies))  # a form from before the policy column still saves
+    rows = zip(conditions, post.getlist("action"), post.getlist("description"), policies, strict=False)
+    return [RuleRow(condition=condition, action=action, description=description.strip(), approval_policy_id=policy)
+            for condition, action, description, policy in rows if condition.strip() or description.strip()]  # fmt: skip
+
+
+def _policy_id(value: str | None) -> str | None:
+    """A posted policy choice: blank is none; anything else goes to the service, which checks it is the user's."""
+    return value.strip() if value and value.strip() else None
 
 
 def _show_problem(row: RuleRow, problem: ConditionInvalid) -> None:
@@ -66,7 +76,9 @@ def tool_configuration_view(request, source: str, tool_name: str):
         rows = _rows_posted(request.POST)
         fields = {"is_enabled": request.POST.get("is_enabled") == "on",
                   "justification_required": request.POST.get("justification_required") == "on",
-                  "rules": [services.RuleInput(row.condition, row.action, row.description) for row in rows]}  # fmt: skip
+                  "approval_policy_id": _policy_id(request.POST.get("approval_policy")),
+                  "rules": [services.RuleInput(row.condition, row.action, row.description,
+                                               _policy_id(row.approval_policy_id)) for row in rows]}  # fmt: skip
         try:
             if configuration is None:
                 services.tool_configuration_create(owner=request.user, tool_source=source, tool_name=tool_name,
@@ -83,13 +95,17 @@ def tool_configuration_view(request, source: str, tool_name: str):
         else:
             messages.success(request, f"Saved the configuration of {entry.client_name}.")
             return redirect("console:tool-configurations")
-        state = {"is_enabled": fields["is_enabled"], "justification_required": fields["justification_required"]}
+        state = {"is_enabled": fields["is_enabled"], "justification_required": fields["justification_required"],
+                 "approval_policy_id": fields["approval_policy_id"] or ""}  # fmt: skip
     else:
-        rows = [RuleRow(rule.condition, rule.action, rule.description)
+        rows = [RuleRow(rule.condition, rule.action, rule.description, str(rule.approval_policy_id or ""))
                 for rule in (configuration.rules.all() if configuration else [])]  # fmt: skip
         state = {"is_enabled": configuration.is_enabled if configuration else True,
-                 "justification_required": configuration.justification_required if configuration else False}  # fmt: skip
-    context = {"entry": entry, "rows": rows, "errors": errors, "actions": ToolRuleAction.choices, **state}
+                 "justification_required": configuration.justification_required if configuration else False,
+                 "approval_policy_id": str(configuration.approval_policy_id or "") if configuration else ""}  # fmt: skip
+    context = {"entry": entry, "rows": rows, "errors": errors, "actions": ToolRuleAction.choices,
+               "approval_policies": [(str(policy.id), policy.name) for policy in
+                                     approval_policy_list(user=request.user)], **state}  # fmt: skip
     return render(request, "console/tool_configuration.html", context, status=400 if errors else 200)
 
 

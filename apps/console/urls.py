@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.console import issue_views, mcp_server_views, tool_call_views, tool_views, views
+from apps.console import approval_views, issue_views, mcp_server_views, tool_call_views, tool_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -44,4 +44,7 @@ urlpatterns = [
     path("mcp-servers/<uuid:server_id>/delete", mcp_server_views.mcp_server_delete_view, name="mcp-server-delete"),
     path("mcp-servers/<uuid:server_id>/scan", mcp_server_views.mcp_server_scan_view, name="mcp-server-scan"),
     path("tool-calls", tool_call_views.tool_calls_view, name="tool-calls"),
+    path("approvals", approval_views.approvals_view, name="approvals"),
+    path("approvals/<uuid:request_id>", approval_views.approval_view, name="approval"),
+    path("approvals/<uuid:request_id>/decide", approval_views.approval_decide_view, name="approval-decide"),
 ]

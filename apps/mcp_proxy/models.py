@@ -173,6 +173,9 @@ class ToolConfiguration(models.Model):
     tool_name = models.CharField(max_length=200, help_text="The tool's own name at its source, without a prefix.")
     is_enabled = models.BooleanField(default=True, help_text="A disabled tool is invisible and every call denied.")
     justification_required = models.BooleanField(default=False, help_text="Callers must say why they call it.")
+    # Named: a call no rule matches needs this policy's approval; a require_approval rule without its own uses it.
+    approval_policy = models.ForeignKey("approvals.ApprovalPolicy", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="tool_configurations")  # fmt: skip
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -203,6 +206,9 @@ class ToolRule(models.Model):
     condition = models.TextField(help_text="A CEL expression over args, tool, server, user, now, hour, weekday.")
     action = models.CharField(max_length=20, choices=ToolRuleAction.choices)
     description = models.CharField(max_length=500, blank=True)
+    # require_approval only: the policy that applies to the calls it matches (else the configuration's, …).
+    approval_policy = models.ForeignKey("approvals.ApprovalPolicy", null=True, blank=True, on_delete=models.SET_NULL,
+                                        related_name="tool_rules")  # fmt: skip
 
     class Meta:
         ordering = ["configuration", "position"]

@@ -32,4 +32,11 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("issues_embed_missing", 15 * 60, "apps.issues.tasks.issues_embed_missing", run_at_start=True),
     PeriodicJob("mcp_servers_rescan", settings.MCP_SERVER_RESCAN_SECONDS, "apps.mcp_proxy.tasks.mcp_servers_rescan"),
     PeriodicJob("tool_calls_purge", 3600, "apps.mcp_proxy.tasks.tool_calls_purge", run_at_start=True),
+    # Short: an approval request left by a dead process (or never decided) ends at most this late.
+    PeriodicJob(
+        "approval_requests_sweep",
+        settings.APPROVAL_SWEEP_INTERVAL_SECONDS,
+        "apps.approvals.tasks.approval_requests_sweep",
+        run_at_start=True,
+    ),
 ]

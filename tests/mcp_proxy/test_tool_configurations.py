@@ -190,7 +190,8 @@ def test_the_endpoints_are_documented(client):
     assert "tool_source" in parameters
     components = schema["components"]["schemas"]
     assert set(components["ToolConfiguration"]["properties"]) == {
-        "id", "tool_name", "tool_source", "is_enabled", "justification_required", "rules", "created_at", "updated_at"
+        "id", "tool_name", "tool_source", "is_enabled", "justification_required", "approval_policy_id", "rules",
+        "created_at", "updated_at"
     }  # fmt: skip
     rule_input = components["ToolRuleInputRequest"]
     assert set(rule_input["required"]) == {"condition", "action"}

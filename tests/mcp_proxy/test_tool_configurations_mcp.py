@@ -81,6 +81,19 @@ def test_approval_required_over_rest_is_a_403_that_says_so(alice, fake_github, s
     assert_never_sent(fake_github)
 
 
+def test_a_configuration_naming_an_approval_policy_holds_unmatched_calls(alice, fake_github, synced_github):
+    from apps.approvals.policies import approval_policy_create
+
+    policy = approval_policy_create(owner=alice, name="Critical operations")
+    configure(alice, "create_issue", ('args.title == "Allowed"', "allow"), approval_policy_id=policy.id)
+    response = client_for(alice).post("/api/v1/mcp/create_issue", {"project": "acme/api", "title": "No rule"},
+                                      format="json")  # fmt: skip
+    assert response.status_code == 403 and response.json()["reason"] == "approval_required"
+    assert_never_sent(fake_github)
+    row = ToolCall.objects.get()
+    assert (row.decision, row.decision_rule) == ("require_approval", None)
+
+
 def test_justification_is_listed_required_refused_when_missing_stripped_and_stored(server, alice, fake_github,
                                                                                    synced_github):  # fmt: skip
     configure(alice, "create_issue", justification_required=True)

@@ -21,12 +21,20 @@ INVALID = OpenApiResponse(description=(
 ))  # fmt: skip
 
 
+POLICY_HELP = "The id of one of your approval policies, or null."
+RULE_POLICY_HELP = ("require_approval rules only: the approval policy for the calls this rule matches (null: the "
+                    "configuration's, else your default policy, else you alone with a 10-minute timeout).")  # fmt: skip
+CONFIGURATION_POLICY_HELP = ("When set, a call that no rule matches needs this policy's approval (instead of being "
+                             "allowed), and require_approval rules without a policy of their own use it.")  # fmt: skip
+
+
 class ToolRuleSerializer(serializers.ModelSerializer):
     condition = serializers.CharField(help_text=CONDITION_HELP)
+    approval_policy_id = serializers.UUIDField(allow_null=True, help_text=RULE_POLICY_HELP)
 
     class Meta:
         model = ToolRule
-        fields = ["id", "condition", "action", "description"]
+        fields = ["id", "condition", "action", "description", "approval_policy_id"]
         read_only_fields = fields
 
 
@@ -35,11 +43,12 @@ class ToolConfigurationSerializer(serializers.ModelSerializer):
     rules = ToolRuleSerializer(
         many=True, read_only=True, help_text="In order; the first of the winning action decides."
     )
+    approval_policy_id = serializers.UUIDField(allow_null=True, help_text=CONFIGURATION_POLICY_HELP)
 
     class Meta:
         model = ToolConfiguration
-        fields = ["id", "tool_name", "tool_source", "is_enabled", "justification_required", "rules", "created_at",
-                  "updated_at"]  # fmt: skip
+        fields = ["id", "tool_name", "tool_source", "is_enabled", "justification_required", "approval_policy_id",
+                  "rules", "created_at", "updated_at"]  # fmt: skip
         read_only_fields = fields
 
 
@@ -47,6 +56,8 @@ class ToolRuleInputSerializer(serializers.Serializer):
     condition = serializers.CharField(help_text=CONDITION_HELP, trim_whitespace=False)
     action = serializers.ChoiceField(choices=ToolRuleAction.choices)
     description = serializers.CharField(max_length=500, required=False, allow_blank=True, default="")
+    approval_policy_id = serializers.UUIDField(required=False, allow_null=True, default=None,
+                                               help_text=RULE_POLICY_HELP)  # fmt: skip
 
     def to_internal_value(self, data):
         values = super().to_internal_value(data)
@@ -64,6 +75,8 @@ class ToolConfigurationInputSerializer(serializers.Serializer):
     justification_required = serializers.BooleanField(required=False, default=False, help_text=(
         "Callers must give a `justification` argument (listed as required); it is stored with the call and "
         "removed from the arguments the tool and the rules see."))  # fmt: skip
+    approval_policy_id = serializers.UUIDField(required=False, allow_null=True,
+                                               help_text=f"{POLICY_HELP} {CONFIGURATION_POLICY_HELP}")  # fmt: skip
     rules = ToolRuleInputSerializer(many=True, required=False, help_text="The whole list, in order; replaces it.")
 
 

@@ -2,7 +2,8 @@
 
 Decision (ARCHITECTURE decision 2): a disabled tool is denied; every rule is evaluated and the most
 restrictive matching action wins (deny > require_approval > allow); the deciding rule is the first, in the
-user's order, among those with the winning action; no matching rule: allowed. A rule whose condition errs
+user's order, among those with the winning action; no matching rule: approval required when the configuration
+names an approval policy, allowed otherwise. A rule whose condition errs
 or does not give a bool counts as a matching deny (fail closed).
 """
 
@@ -42,6 +43,7 @@ class RuleSnapshot:
     id: uuid.UUID
     condition: str
     action: str
+    approval_policy_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -52,6 +54,7 @@ class ToolPolicy:
     justification_required: bool
     server: Mapping[str, str]
     rules: tuple[RuleSnapshot, ...]
+    approval_policy_id: uuid.UUID | None = None
 
 
 @dataclass(frozen=True)
@@ -60,15 +63,28 @@ class PolicyDecision:
     rule_id: uuid.UUID | None
     rule_condition: str
     reason: str
+    # For require_approval: the policies named by the deciding rule and by the configuration, for
+    # `apps.approvals.policies.approval_policy_resolve` (rule > configuration > default > the user alone).
+    rule_policy_id: uuid.UUID | None = None
+    configuration_policy_id: uuid.UUID | None = None
 
 
 def tool_policy_for(*, user, source: str, tool_name: str) -> ToolPolicy | None:
     """The user's configuration of one tool with its rules in order, in a single query (the call path is hot)."""
-    rule = JSONObject(id="rules__id", condition="rules__condition", action="rules__action")
+    rule = JSONObject(id="rules__id", condition="rules__condition", action="rules__action",
+                      approval_policy_id="rules__approval_policy_id")  # fmt: skip
     rows = (
         configurations_of_source(ToolConfiguration.objects.filter(owner=user, tool_name=tool_name), source)
         .order_by()
-        .values("id", "is_enabled", "justification_required", "server_id", "server__name", "server__slug")
+        .values(
+            "id",
+            "is_enabled",
+            "justification_required",
+            "approval_policy_id",
+            "server_id",
+            "server__name",
+            "server__slug",
+        )
         .annotate(
             rule_list=JSONBAgg(
                 rule, filter=Q(rules__isnull=False), order_by=("rules__position", "rules__id"), default=[]
@@ -81,10 +97,15 @@ def tool_policy_for(*, user, source: str, tool_name: str) -> ToolPolicy | None:
     server = BUILTIN_SERVER
     if row["server_id"]:
         server = {"id": str(row["server_id"]), "name": row["server__name"], "slug": row["server__slug"]}
-    rules = tuple(RuleSnapshot(id=uuid.UUID(item["id"]), condition=item["condition"], action=item["action"])
+    rules = tuple(RuleSnapshot(id=uuid.UUID(item["id"]), condition=item["condition"], action=item["action"],
+                               approval_policy_id=_uuid_or_none(item.get("approval_policy_id")))
                   for item in row["rule_list"])  # fmt: skip
     return ToolPolicy(is_enabled=row["is_enabled"], justification_required=row["justification_required"],
-                      server=server, rules=rules)  # fmt: skip
+                      server=server, rules=rules, approval_policy_id=row["approval_policy_id"])  # fmt: skip
+
+
+def _uuid_or_none(value) -> uuid.UUID | None:
+    return uuid.UUID(str(value)) if value else None
 
 
 def tool_policies_load(*, user) -> dict[tuple[str, str], ToolPolicy]:
@@ -100,11 +121,12 @@ def tool_policies_load(*, user) -> dict[tuple[str, str], ToolPolicy]:
         if configuration.server_id:
             server = {"id": str(configuration.server_id), "name": configuration.server.name,
                       "slug": configuration.server.slug}  # fmt: skip
-        rules = tuple(RuleSnapshot(id=rule.id, condition=rule.condition, action=rule.action)
+        rules = tuple(RuleSnapshot(id=rule.id, condition=rule.condition, action=rule.action,
+                                   approval_policy_id=rule.approval_policy_id)
                       for rule in configuration.rules.all())  # fmt: skip
         policies[(configuration.tool_source, configuration.tool_name)] = ToolPolicy(
             is_enabled=configuration.is_enabled, justification_required=configuration.justification_required,
-            server=server, rules=rules,
+            server=server, rules=rules, approval_policy_id=configuration.approval_policy_id,
         )  # fmt: skip
     return policies
 
@@ -117,6 +139,11 @@ def _reason(action: str, number: int, condition: str) -> str:
         return (f"Approval required by {rule}, but approvals are not available in Preloop yet, so the call was "
                 "not run.")  # fmt: skip
     return f"Allowed by {rule}."
+
+
+def _reason_unmatched_approval() -> str:
+    return ("Approval required by the approval policy of this tool's configuration, but approvals are not available "
+            "in Preloop yet, so the call was not run.")  # fmt: skip
 
 
 def tool_call_policy_decide(*, policy: ToolPolicy | None, arguments: dict[str, Any], tool_name: str, user,
@@ -141,12 +168,17 @@ def tool_call_policy_decide(*, policy: ToolPolicy | None, arguments: dict[str, A
             reason = (f"Denied: your rule #{number} ({rule.condition}) could not be evaluated ({failure}), so the "
                       "call was refused.")  # fmt: skip
         if matched and action not in first:
-            first[action] = PolicyDecision(action, rule.id, rule.condition, reason)
+            rule_policy_id = rule.approval_policy_id if action == ToolRuleAction.REQUIRE_APPROVAL else None
+            first[action] = PolicyDecision(action, rule.id, rule.condition, reason, rule_policy_id=rule_policy_id,
+                                           configuration_policy_id=policy.approval_policy_id)  # fmt: skip
         if ToolRuleAction.DENY in first:
             break  # nothing evaluated later can outrank the first deny, nor come before it
     for action in RESTRICTIVENESS:
         if action in first:
             return first[action]
+    if policy.approval_policy_id is not None:  # the configuration names a policy: its unmatched calls wait for it
+        return PolicyDecision(ToolRuleAction.REQUIRE_APPROVAL, None, "", _reason_unmatched_approval(),
+                              configuration_policy_id=policy.approval_policy_id)  # fmt: skip
     return PolicyDecision(ToolRuleAction.ALLOW, None, "", "No rule matched: allowed.")
 
 

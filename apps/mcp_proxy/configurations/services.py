@@ -22,6 +22,7 @@ class RuleInput:
     condition: str
     action: str
     description: str = ""
+    approval_policy_id: uuid.UUID | None = None  # require_approval rules only
 
 
 class RulesInvalid(Exception):
@@ -62,12 +63,35 @@ def _tool_exists_check(*, server: ExternalMcpServer | None, tool_name: str) -> N
         ]})  # fmt: skip
 
 
-def _rules_check(rules: Sequence[RuleInput]) -> None:
-    for rule in rules:
+def _approval_policy_check(*, owner, policy_id, field: str):
+    """The owner's own policy with this id (None stays None); anything else is a 400 naming `field`."""
+    from apps.approvals.models import ApprovalPolicy
+
+    if policy_id is None:
+        return None
+    try:
+        return ApprovalPolicy.objects.get(owner=owner, id=uuid.UUID(str(policy_id)))
+    except (ValueError, ApprovalPolicy.DoesNotExist):
+        raise ValidationError({field: ["Not one of your approval policies."]}) from None
+
+
+def _rules_check(rules: Sequence[RuleInput], *, owner) -> None:
+    for number, rule in enumerate(rules, start=1):
         if rule.action not in ToolRuleAction.values:
             raise ValidationError({"rules": [f"{rule.action!r} is not an action; use {', '.join(ToolRuleAction)}."]})
         if len(rule.description) > DESCRIPTION_MAX:
             raise ValidationError({"rules": [f"A rule's description has at most {DESCRIPTION_MAX} characters."]})
+        if rule.approval_policy_id is not None:
+            if rule.action != ToolRuleAction.REQUIRE_APPROVAL:
+                raise ValidationError({"rules": [
+                    f"Rule #{number}: only a require_approval rule names an approval policy (approval_policy_id)."
+                ]})  # fmt: skip
+            try:
+                _approval_policy_check(owner=owner, policy_id=rule.approval_policy_id, field="approval_policy_id")
+            except ValidationError:
+                raise ValidationError({"rules": [
+                    f"Rule #{number}: approval_policy_id is not one of your approval policies."
+                ]}) from None  # fmt: skip
     problems = [condition_check(rule.condition) for rule in rules]
     if any(problems):
         raise RulesInvalid(problems)
@@ -83,12 +107,14 @@ def _rules_replace(configuration: ToolConfiguration, rules: Sequence[RuleInput])
         if same is not None:
             unused.remove(same)
             same.position, same.description = position, rule.description
+            same.approval_policy_id = rule.approval_policy_id
             kept.append(same)
         else:
             created.append(ToolRule(configuration=configuration, position=position, condition=rule.condition,
-                                    action=rule.action, description=rule.description))  # fmt: skip
+                                    action=rule.action, description=rule.description,
+                                    approval_policy_id=rule.approval_policy_id))  # fmt: skip
     ToolRule.objects.filter(id__in=[rule.id for rule in unused]).delete()
-    ToolRule.objects.bulk_update(kept, ["position", "description"])
+    ToolRule.objects.bulk_update(kept, ["position", "description", "approval_policy_id"])
     ToolRule.objects.bulk_create(created)
 
 
@@ -108,19 +134,24 @@ def _save(configuration: ToolConfiguration, *, rules: Sequence[RuleInput] | None
 
 
 def tool_configuration_create(*, owner, tool_source: str, tool_name: str, is_enabled: bool = True,
-                              justification_required: bool = False,
+                              justification_required: bool = False, approval_policy_id: uuid.UUID | None = None,
                               rules: Sequence[RuleInput] = ()) -> ToolConfiguration:  # fmt: skip
-    """Configure one of the owner's tools; raises ValidationError or RulesInvalid (with positions)."""
+    """Configure one of the owner's tools; raises ValidationError or RulesInvalid (with positions).
+
+    `approval_policy_id` (one of the owner's policies): calls no rule matches need its approval.
+    """
     server = _server_for(owner=owner, tool_source=tool_source)
     _tool_exists_check(server=server, tool_name=tool_name)
-    _rules_check(rules)
+    approval_policy = _approval_policy_check(owner=owner, policy_id=approval_policy_id, field="approval_policy_id")
+    _rules_check(rules, owner=owner)
     configuration = ToolConfiguration(owner=owner, server=server, tool_name=tool_name, is_enabled=is_enabled,
-                                      justification_required=justification_required)  # fmt: skip
+                                      justification_required=justification_required,
+                                      approval_policy=approval_policy)  # fmt: skip
     return _save(configuration, rules=list(rules))
 
 
 def tool_configuration_update(*, configuration: ToolConfiguration, tool_source=UNSET, tool_name=UNSET,
-                              is_enabled=UNSET, justification_required=UNSET,
+                              is_enabled=UNSET, justification_required=UNSET, approval_policy_id=UNSET,
                               rules: Sequence[RuleInput] | None = None) -> ToolConfiguration:  # fmt: skip
     """Change the fields given; `rules`, when given, replaces the whole list in its new order."""
     if tool_source is not UNSET:
@@ -133,8 +164,11 @@ def tool_configuration_update(*, configuration: ToolConfiguration, tool_source=U
         configuration.is_enabled = is_enabled
     if justification_required is not UNSET:
         configuration.justification_required = justification_required
+    if approval_policy_id is not UNSET:
+        configuration.approval_policy = _approval_policy_check(owner=configuration.owner, policy_id=approval_policy_id,
+                                                               field="approval_policy_id")  # fmt: skip
     if rules is not None:
-        _rules_check(rules)
+        _rules_check(rules, owner=configuration.owner)
     return _save(configuration, rules=rules)
 
 
