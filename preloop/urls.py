@@ -7,6 +7,7 @@ api_v1 = [
     path("", include("apps.trackers.api.urls")),
     path("", include("apps.issues.api.urls")),
     path("", include("apps.mcp_proxy.api.urls")),
+    path("", include("apps.notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from apps.console import issue_views, mcp_server_views, tool_call_views, tool_views, views
+from apps.console import issue_views, mcp_server_views, notification_views, tool_call_views, tool_views, views
 
 app_name = "console"
 urlpatterns = [
@@ -44,4 +44,25 @@ urlpatterns = [
     path("mcp-servers/<uuid:server_id>/delete", mcp_server_views.mcp_server_delete_view, name="mcp-server-delete"),
     path("mcp-servers/<uuid:server_id>/scan", mcp_server_views.mcp_server_scan_view, name="mcp-server-scan"),
     path("tool-calls", tool_call_views.tool_calls_view, name="tool-calls"),
+    path(
+        "notification-preferences",
+        notification_views.notification_preferences_view,
+        name="notification-preferences",
+    ),
+    path(
+        "notification-preferences/webhook-secret",
+        notification_views.webhook_secret_rotate_view,
+        name="notification-webhook-secret",
+    ),
+    path("notification-preferences/device-qr", notification_views.device_qr_view, name="notification-device-qr"),
+    path(
+        "notification-preferences/devices/<uuid:device_id>/delete",
+        notification_views.device_delete_view,
+        name="notification-device-delete",
+    ),
+    path(
+        "notification-preferences/test/<str:channel>",
+        notification_views.notification_test_view,
+        name="notification-test",
+    ),
 ]
