@@ -45,15 +45,25 @@ def approval_notice_dispatch(
     Channels this app does not send (`console`: the approvals WebSocket topic) are ignored. Each delivery is a
     Dramatiq message of its own, enqueued after commit.
     """
+    from django.contrib.auth import get_user_model
+
     wanted = [channel for channel in dict.fromkeys(channels) if channel in CHANNELS]
     deliveries: list[NotificationDelivery] = []
     seen: set[str] = set()
+    # Foreign keys are checked at commit in PostgreSQL: an unknown user would fail the caller's whole transaction.
+    active = {str(pk) for pk in get_user_model().objects.filter(
+        pk__in=[r.user_id for r in recipients], is_active=True).values_list("pk", flat=True)}  # fmt: skip
     for recipient in recipients:
-        if recipient.user_id in seen:
+        user_id = str(recipient.user_id)
+        if user_id in seen:
             continue
-        seen.add(recipient.user_id)
+        seen.add(user_id)
+        if user_id not in active:
+            log.warning("request %s: recipient %s is no active user; not notified", notice.request_id, user_id)
+            continue
         try:
-            deliveries.extend(_recipient_dispatch(notice, recipient, wanted, ignore_quiet_hours=ignore_quiet_hours))
+            with transaction.atomic():  # a savepoint: one recipient's failure leaves the caller's transaction usable
+                deliveries.extend(_recipient_dispatch(notice, recipient, wanted, ignore_quiet_hours=ignore_quiet_hours))
         except Exception:  # one recipient's bad data must not keep the others from being told
             log.exception(
                 "could not queue notifications of request %s for user %s", notice.request_id, recipient.user_id
