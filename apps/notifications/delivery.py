@@ -80,6 +80,7 @@ def _recipient_dispatch(
     deliveries = []
     for channel in channels:
         if channel not in preference.enabled_channels:
+            log.debug("request %s: %s is not enabled by user %s", notice.request_id, channel, recipient.user_id)
             continue
         if quiet and channel in QUIET_HOURS_HELD_CHANNELS:
             delivery = NotificationDelivery.objects.create(
@@ -138,10 +139,20 @@ def _outcome_record(delivery: NotificationDelivery, result: DeliveryResult) -> N
     delivery.attempts += result.attempts
     delivery.response_status = result.response_status
     delivery.last_error = result.error[:2000]
+    delivery.response_excerpt = result.detail[:400]
     delivery.finished_at = timezone.now()
     delivery.payload = ""  # the links inside carry one-click tokens: not kept longer than needed
     delivery.save(
-        update_fields=["status", "attempts", "response_status", "last_error", "finished_at", "payload", "updated_at"]
+        update_fields=[
+            "status",
+            "attempts",
+            "response_status",
+            "response_excerpt",
+            "last_error",
+            "finished_at",
+            "payload",
+            "updated_at",
+        ]
     )
     level = logging.WARNING if result.status == DeliveryStatus.FAILED else logging.INFO
     log.log(

@@ -101,6 +101,7 @@ class NotificationDelivery(models.Model):
     attempts = models.PositiveIntegerField(default=0)
     last_error = models.TextField(blank=True)
     response_status = models.IntegerField(null=True, blank=True)
+    response_excerpt = models.CharField(max_length=400, blank=True, help_text="The start of the other end's answer.")
     # The notice as JSON, encrypted: its links carry the approver's one-click tokens. Cleared once delivered.
     payload = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)

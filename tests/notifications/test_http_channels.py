@@ -37,6 +37,7 @@ def test_it_pushes_to_the_users_devices_through_the_proxy(alice, bob, notice, fa
     delivery = _dispatch(alice, notice, "push")
 
     assert delivery.status == DeliveryStatus.SENT and delivery.response_status == 200
+    assert '"sent": 2' in delivery.response_excerpt  # the proxy's answer is kept
     [push] = fake_push_proxy.pushes
     devices = sorted((device["platform"], device["token"]) for device in push["devices"])
     assert devices == [("android", "fcm-alice-2"), ("ios", "apns-alice-1")]  # alice's, never bob's

@@ -96,6 +96,7 @@ class DeliverySerializer(serializers.ModelSerializer):
             "attempts",
             "last_error",
             "response_status",
+            "response_excerpt",
             "created_at",
             "finished_at",
         ]
