@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import json
 import logging
-from datetime import datetime, time
+from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 
 from apps.notifications.channels import CHANNELS, ApprovalNotice, DeliveryResult, Recipient
@@ -24,6 +25,9 @@ log = logging.getLogger(__name__)
 # own focus mode decides whether it rings) and so does the signed webhook (a machine receives it). An escalation
 # ignores quiet hours: the policy said it cannot wait.
 QUIET_HOURS_HELD_CHANNELS = frozenset({"email", "slack", "mattermost"})
+# A worker's claim on a delivery lapses after this long (longer than the actor's time limit), so the sweep can
+# hand a delivery whose worker died to another one.
+CLAIM_EXPIRY_SECONDS = 10 * 60
 
 
 def quiet_hours_active(*, preference: NotificationPreference, at: datetime | None = None) -> bool:
@@ -115,9 +119,15 @@ def _enqueue(delivery_id: str) -> None:
 
 def notification_delivery_run(*, delivery_id: str) -> NotificationDelivery | None:
     """Send one queued delivery through its channel and record the outcome (the worker's job)."""
+    # Claimed atomically: a copy of this message (the sweep's, a broker redelivery) never sends it twice.
+    now = timezone.now()
+    claimable = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=CLAIM_EXPIRY_SECONDS))
+    claimed = NotificationDelivery.objects.filter(claimable, id=delivery_id, status=DeliveryStatus.QUEUED).update(
+        claimed_at=now
+    )
     delivery = NotificationDelivery.objects.select_related("user").filter(id=delivery_id).first()
-    if delivery is None or delivery.status != DeliveryStatus.QUEUED:
-        return delivery  # gone, or already done by an earlier copy of this message
+    if not claimed or delivery is None:
+        return delivery  # gone, done, or being sent by another worker right now
     user = delivery.user
     recipient = Recipient(user_id=str(user.pk), email=user.email, name=user.get_full_name())
     try:
@@ -172,9 +182,12 @@ def _outcome_record(delivery: NotificationDelivery, result: DeliveryResult) -> N
 
 def notification_deliveries_stale(*, older_than_seconds: int = 120) -> list[str]:
     """Deliveries still queued after a while (broker down at commit time, a worker that died)."""
-    cutoff = timezone.now() - timezone.timedelta(seconds=older_than_seconds)
-    return [str(pk) for pk in NotificationDelivery.objects.filter(status=DeliveryStatus.QUEUED, created_at__lt=cutoff)
-            .values_list("id", flat=True)[:1000]]  # fmt: skip
+    now = timezone.now()
+    unclaimed = Q(claimed_at__isnull=True) | Q(claimed_at__lt=now - timedelta(seconds=CLAIM_EXPIRY_SECONDS))
+    stale = NotificationDelivery.objects.filter(
+        unclaimed, status=DeliveryStatus.QUEUED, created_at__lt=now - timedelta(seconds=older_than_seconds)
+    )
+    return [str(pk) for pk in stale.values_list("id", flat=True)[:1000]]
 
 
 def notification_test_send(*, user, channel: str) -> list[NotificationDelivery]:
@@ -196,7 +209,7 @@ def notification_test_send(*, user, channel: str) -> list[NotificationDelivery]:
         arguments={"project": "acme/web", "title": "Test notification from Preloop"},
         justification="This is a test: the buttons lead to your notification preferences.",
         client_name="Preloop console",
-        expires_at=timezone.now() + timezone.timedelta(minutes=10),
+        expires_at=timezone.now() + timedelta(minutes=10),
         approve_url=f"{settings.PRELOOP_URL}/notification-preferences",
         decline_url=f"{settings.PRELOOP_URL}/notification-preferences",
         detail_url=f"{settings.PRELOOP_URL}/notification-preferences",

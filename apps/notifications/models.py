@@ -106,6 +106,7 @@ class NotificationDelivery(models.Model):
     payload = EncryptedTextField(blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+    claimed_at = models.DateTimeField(null=True, blank=True, help_text="When a worker took it on.")
     finished_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:

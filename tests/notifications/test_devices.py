@@ -126,3 +126,24 @@ def test_an_inactive_users_token_registers_nothing(alice):
     alice.save()
 
     assert _register(issued.token).status_code == 400
+
+
+@pytest.mark.django_db(transaction=True)
+def test_two_scans_of_one_code_at_once_register_one_device(alice):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from django.db import connection as thread_connection
+
+    issued = device_registration_token_create(user=alice)
+
+    def scan(push_token: str) -> int:
+        try:
+            return _register(issued.token, push_token=push_token).status_code
+        finally:
+            thread_connection.close()
+
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        statuses = sorted(pool.map(scan, [f"phone-{n}" for n in range(4)]))
+
+    assert statuses == [201, 400, 400, 400]
+    assert Device.objects.count() == 1

@@ -1,8 +1,9 @@
 """The dispatcher: one delivery per recipient and enabled channel, failures contained, quiet hours."""
 
-from datetime import UTC, datetime, time
+from datetime import UTC, datetime, time, timedelta
 
 import pytest
+from django.utils import timezone
 
 from apps.notifications.channels import Recipient
 from apps.notifications.delivery import approval_notice_dispatch, quiet_hours_active
@@ -180,3 +181,53 @@ def test_the_test_notification_ignores_quiet_hours(alice):
     [delivery] = notification_test_send(user=alice, channel="email")
 
     assert delivery.status == DeliveryStatus.QUEUED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_sweep_sends_deliveries_whose_message_was_lost(alice, notice, smtp_server):
+    import dramatiq
+
+    from apps.notifications.tasks import notification_deliveries_sweep
+
+    broker = dramatiq.get_broker()
+    broker.flush_all()
+    [delivery] = approval_notice_dispatch(notice=notice, recipients=[Recipient.for_user(alice)], channels=["email"])
+    broker.flush_all()  # the message is lost (Redis restarted between commit and delivery)
+    NotificationDelivery.objects.update(created_at=timezone.now() - timedelta(minutes=5))
+
+    worker = dramatiq.Worker(broker, worker_threads=1, worker_timeout=100)
+    worker.start()
+    try:
+        notification_deliveries_sweep()  # what the scheduler runs every two minutes
+        [done] = deliveries_settled([delivery])
+    finally:
+        worker.stop()
+        broker.flush_all()
+
+    assert done.status == DeliveryStatus.SENT and len(smtp_server.messages) == 1
+
+
+@pytest.mark.django_db  # inside the test's transaction: nothing is enqueued, the two "messages" are these calls
+def test_a_delivery_is_sent_once_even_when_its_message_arrives_twice(alice, notice, smtp_server):
+    from apps.notifications.delivery import notification_delivery_run
+
+    [delivery] = approval_notice_dispatch(notice=notice, recipients=[Recipient.for_user(alice)], channels=["email"])
+
+    notification_delivery_run(delivery_id=str(delivery.id))
+    notification_delivery_run(delivery_id=str(delivery.id))
+
+    assert len(smtp_server.messages) == 1
+    assert NotificationDelivery.objects.get(id=delivery.id).attempts == 1
+
+
+@pytest.mark.django_db
+def test_a_claimed_delivery_is_not_swept_until_its_claim_lapses(alice, notice):
+    from apps.notifications.delivery import CLAIM_EXPIRY_SECONDS, notification_deliveries_stale
+
+    [delivery] = approval_notice_dispatch(notice=notice, recipients=[Recipient.for_user(alice)], channels=["email"])
+    long_ago = timezone.now() - timedelta(minutes=5)
+    NotificationDelivery.objects.update(created_at=long_ago, claimed_at=timezone.now())
+    assert notification_deliveries_stale() == []
+
+    NotificationDelivery.objects.update(claimed_at=timezone.now() - timedelta(seconds=CLAIM_EXPIRY_SECONDS + 1))
+    assert notification_deliveries_stale() == [str(delivery.id)]
