@@ -258,6 +258,7 @@ SPECTACULAR_SETTINGS = {
         "ToolCallTransportEnum": "apps.mcp_proxy.models.ToolCallTransport",
         "McpTransportEnum": "apps.mcp_proxy.models.McpTransport",
         "ToolRuleActionEnum": "apps.mcp_proxy.models.ToolRuleAction",
+        "NotificationChannelEnum": "apps.notifications.models.Channel",
     },
 }
 

@@ -20,7 +20,7 @@ def is_masked(value: str) -> bool:
     return "••••" in value
 
 
-class PreferenceSerializer(serializers.Serializer):
+class NotificationPreferenceSerializer(serializers.Serializer):
     enabled_channels = serializers.ListField(child=serializers.ChoiceField(choices=Channel.choices))
     available_channels = serializers.SerializerMethodField()
     email_address = serializers.EmailField(help_text="Empty: the account's email address.")
@@ -53,13 +53,13 @@ class PreferenceSerializer(serializers.Serializer):
         return push_configured()
 
 
-class PreferenceSavedSerializer(PreferenceSerializer):
+class NotificationPreferenceSavedSerializer(NotificationPreferenceSerializer):
     webhook_secret = serializers.CharField(
         required=False, help_text="Only when this save generated the signing secret (a first webhook URL): shown once."
     )
 
 
-class PreferenceUpdateSerializer(serializers.Serializer):
+class NotificationPreferenceUpdateSerializer(serializers.Serializer):
     """Every field optional: a PUT changes what it sends. URLs: "" clears, a masked value keeps the stored one."""
 
     enabled_channels = serializers.ListField(child=serializers.CharField(), required=False)
@@ -77,7 +77,7 @@ class PreferenceUpdateSerializer(serializers.Serializer):
         return {field: value for field, value in data.items() if not (isinstance(value, str) and is_masked(value))}
 
 
-class WebhookSecretSerializer(serializers.Serializer):
+class NotificationWebhookSecretSerializer(serializers.Serializer):
     webhook_secret = serializers.CharField(help_text="Shown only in this response; the previous secret stops working.")
 
 
@@ -85,7 +85,7 @@ class TestNotificationSerializer(serializers.Serializer):
     channel = serializers.CharField()
 
 
-class DeliverySerializer(serializers.ModelSerializer):
+class NotificationDeliverySerializer(serializers.ModelSerializer):
     class Meta:
         model = NotificationDelivery
         fields = [
@@ -103,7 +103,7 @@ class DeliverySerializer(serializers.ModelSerializer):
 
 
 class TestNotificationResultSerializer(serializers.Serializer):
-    deliveries = DeliverySerializer(many=True)
+    deliveries = NotificationDeliverySerializer(many=True)
 
 
 class DeviceSerializer(serializers.ModelSerializer):

@@ -17,22 +17,26 @@ TAGS = ["notifications"]
 
 class PreferenceView(APIView):
     @extend_schema(
-        tags=TAGS, responses={200: serializers.PreferenceSerializer}, summary="Your notification preferences"
+        tags=TAGS,
+        responses={200: serializers.NotificationPreferenceSerializer},
+        summary="Your notification preferences",
     )
     def get(self, request):
-        return Response(serializers.PreferenceSerializer(selectors.preference_get(user_id=request.user.pk)).data)
+        return Response(
+            serializers.NotificationPreferenceSerializer(selectors.preference_get(user_id=request.user.pk)).data
+        )
 
     @extend_schema(
         tags=TAGS,
-        request=serializers.PreferenceUpdateSerializer,
-        responses={200: serializers.PreferenceSavedSerializer, 400: ERROR},
+        request=serializers.NotificationPreferenceUpdateSerializer,
+        responses={200: serializers.NotificationPreferenceSavedSerializer, 400: ERROR},
         summary="Change your notification preferences (fields not sent stay; webhook URLs are write-only)",
     )
     def put(self, request):
-        data = serializers.PreferenceUpdateSerializer(data=request.data)
+        data = serializers.NotificationPreferenceUpdateSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         saved = preferences.preference_update(user=request.user, **data.validated_data)
-        body = serializers.PreferenceSerializer(saved.preference).data
+        body = serializers.NotificationPreferenceSerializer(saved.preference).data
         if saved.webhook_secret:
             body["webhook_secret"] = saved.webhook_secret
         return Response(body)
@@ -42,7 +46,7 @@ class WebhookSecretView(APIView):
     @extend_schema(
         tags=TAGS,
         request=None,
-        responses={200: serializers.WebhookSecretSerializer},
+        responses={200: serializers.NotificationWebhookSecretSerializer},
         summary="Rotate your webhook signing secret (the new one is shown once)",
     )
     def post(self, request):
@@ -60,20 +64,20 @@ class TestNotificationView(APIView):
         data = serializers.TestNotificationSerializer(data=request.data)
         data.is_valid(raise_exception=True)
         deliveries = notification_test_send(user=request.user, channel=data.validated_data["channel"])
-        body = {"deliveries": serializers.DeliverySerializer(deliveries, many=True).data}
+        body = {"deliveries": serializers.NotificationDeliverySerializer(deliveries, many=True).data}
         return Response(body, status=status.HTTP_202_ACCEPTED)
 
 
 class DeliveryListView(APIView):
     @extend_schema(
         tags=TAGS,
-        responses={200: serializers.DeliverySerializer(many=True)},
+        responses={200: serializers.NotificationDeliverySerializer(many=True)},
         summary="Notifications sent to you, newest first, with their outcome",
     )
     def get(self, request):
         paginator = Pagination()
         page = paginator.paginate_queryset(selectors.delivery_list(user=request.user), request, view=self)
-        return paginator.get_paginated_response(serializers.DeliverySerializer(page, many=True).data)
+        return paginator.get_paginated_response(serializers.NotificationDeliverySerializer(page, many=True).data)
 
 
 class DeviceListView(APIView):
