@@ -79,7 +79,7 @@ def notice() -> ApprovalNotice:
     return make_notice()
 
 
-def deliveries_settled(deliveries, timeout: float = 15.0) -> list[NotificationDelivery]:
+def deliveries_settled(deliveries, timeout: float = 30.0) -> list[NotificationDelivery]:
     """Wait until the worker has finished every delivery given; returns them fresh from the database."""
     ids = [delivery.id for delivery in deliveries]
     deadline = time.monotonic() + timeout
