@@ -11,6 +11,7 @@ import logging
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
 
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Q
 from django.utils import timezone
@@ -55,8 +56,11 @@ def approval_notice_dispatch(
     deliveries: list[NotificationDelivery] = []
     seen: set[str] = set()
     # Foreign keys are checked at commit in PostgreSQL: an unknown user would fail the caller's whole transaction.
-    active = {str(pk) for pk in get_user_model().objects.filter(
-        pk__in=[r.user_id for r in recipients], is_active=True).values_list("pk", flat=True)}  # fmt: skip
+    try:
+        active = {str(pk) for pk in get_user_model().objects.filter(
+            pk__in=[r.user_id for r in recipients], is_active=True).values_list("pk", flat=True)}  # fmt: skip
+    except (ValueError, ValidationError):  # a malformed id among the recipients: check them one by one
+        active = {r.user_id for r in recipients if _active_user(r.user_id)}
     for recipient in recipients:
         user_id = str(recipient.user_id)
         if user_id in seen:
@@ -73,6 +77,15 @@ def approval_notice_dispatch(
                 "could not queue notifications of request %s for user %s", notice.request_id, recipient.user_id
             )
     return deliveries
+
+
+def _active_user(user_id: str) -> bool:
+    from django.contrib.auth import get_user_model
+
+    try:
+        return get_user_model().objects.filter(pk=user_id, is_active=True).exists()
+    except (ValueError, ValidationError):
+        return False
 
 
 def _recipient_dispatch(
@@ -193,7 +206,6 @@ def notification_deliveries_stale(*, older_than_seconds: int = 120) -> list[str]
 def notification_test_send(*, user, channel: str) -> list[NotificationDelivery]:
     """Send a sample notice to `user` over one channel they enabled, through the same dispatcher (quiet hours aside)."""
     from django.conf import settings
-    from django.core.exceptions import ValidationError
 
     preference = preference_get(user_id=user.pk)
     if channel not in CHANNELS:

@@ -87,11 +87,14 @@ def test_a_user_without_preferences_gets_email(alice, notice):
 @pytest.mark.django_db
 def test_an_unknown_or_inactive_recipient_is_logged_and_the_others_still_queued(alice, bob, notice, caplog):
     stranger = Recipient(user_id="00000000-0000-0000-0000-000000000000", email="ghost@example.com")
+    garbled = Recipient(user_id="not-a-uuid", email="garbled@example.com")
     bob.is_active = False
     bob.save()
 
     deliveries = approval_notice_dispatch(
-        notice=notice, recipients=[stranger, Recipient.for_user(bob), Recipient.for_user(alice)], channels=["email"]
+        notice=notice,
+        recipients=[stranger, garbled, Recipient.for_user(bob), Recipient.for_user(alice)],
+        channels=["email"],
     )
 
     assert [str(delivery.user_id) for delivery in deliveries] == [str(alice.pk)]
