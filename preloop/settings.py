@@ -63,6 +63,13 @@ LOGIN_FAILURE_WINDOW_SECONDS = env.int("LOGIN_FAILURE_WINDOW_SECONDS", default=9
 
 PUSH_PROXY_URL = env.str("PUSH_PROXY_URL", default="")
 PUSH_PROXY_API_KEY = env.str("PUSH_PROXY_API_KEY", default="")
+# Seconds a device-registration QR code (its single-use token) stays valid.
+DEVICE_REGISTRATION_TOKEN_SECONDS = env.int("DEVICE_REGISTRATION_TOKEN_SECONDS", default=600)
+# Notifications over HTTP (push proxy, Slack, Mattermost, signed webhook): tries per delivery for transient
+# failures (timeouts, 429, 5xx; never 4xx), the first backoff (doubled each time) and the timeout of one try.
+NOTIFICATION_HTTP_ATTEMPTS = env.int("NOTIFICATION_HTTP_ATTEMPTS", default=4)
+NOTIFICATION_HTTP_BACKOFF_SECONDS = env.float("NOTIFICATION_HTTP_BACKOFF_SECONDS", default=2.0)
+NOTIFICATION_HTTP_TIMEOUT_SECONDS = env.float("NOTIFICATION_HTTP_TIMEOUT_SECONDS", default=10.0)
 PRELOOP_DISABLE_TELEMETRY = env.bool("PRELOOP_DISABLE_TELEMETRY", default=False)
 DISABLE_VERSION_CHECK = env.bool("DISABLE_VERSION_CHECK", default=False)
 VERSION_CHECK_URL = env.str("VERSION_CHECK_URL", default="https://preloop.ai/api/v1/version/check")
@@ -255,6 +262,7 @@ SPECTACULAR_SETTINGS = {
         "ToolRuleActionEnum": "apps.mcp_proxy.models.ToolRuleAction",
         "NotificationChannelEnum": "apps.approvals.models.NotificationChannel",
         "ApprovalStatusEnum": "apps.approvals.models.ApprovalStatus",
+        "DeliveryChannelEnum": "apps.notifications.models.Channel",
     },
 }
 

@@ -8,6 +8,7 @@ api_v1 = [
     path("", include("apps.issues.api.urls")),
     path("", include("apps.mcp_proxy.api.urls")),
     path("", include("apps.approvals.api.urls")),
+    path("", include("apps.notifications.api.urls")),
 ]
 
 urlpatterns = [

@@ -1,6 +1,14 @@
 from django.urls import path
 
-from apps.console import approval_views, issue_views, mcp_server_views, tool_call_views, tool_views, views
+from apps.console import (
+    approval_views,
+    issue_views,
+    mcp_server_views,
+    notification_views,
+    tool_call_views,
+    tool_views,
+    views,
+)
 
 app_name = "console"
 urlpatterns = [
@@ -47,4 +55,25 @@ urlpatterns = [
     path("approvals", approval_views.approvals_view, name="approvals"),
     path("approvals/<uuid:request_id>", approval_views.approval_view, name="approval"),
     path("approvals/<uuid:request_id>/decide", approval_views.approval_decide_view, name="approval-decide"),
+    path(
+        "notification-preferences",
+        notification_views.notification_preferences_view,
+        name="notification-preferences",
+    ),
+    path(
+        "notification-preferences/webhook-secret",
+        notification_views.webhook_secret_rotate_view,
+        name="notification-webhook-secret",
+    ),
+    path("notification-preferences/device-qr", notification_views.device_qr_view, name="notification-device-qr"),
+    path(
+        "notification-preferences/devices/<uuid:device_id>/delete",
+        notification_views.device_delete_view,
+        name="notification-device-delete",
+    ),
+    path(
+        "notification-preferences/test/<str:channel>",
+        notification_views.notification_test_view,
+        name="notification-test",
+    ),
 ]

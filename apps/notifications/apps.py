@@ -5,3 +5,9 @@ class NotificationsConfig(AppConfig):
     name = "apps.notifications"
     label = "notifications"
     verbose_name = "Notifications"
+
+    def ready(self):
+        # Declare the actors (and their `notifications` queue) at start-up, not on the first send: a queue declared
+        # later is also picked up by every Worker object this process ever started, stopped ones included, whose
+        # consumers then take messages that no thread runs (seen in the test session, where workers come and go).
+        from apps.notifications import tasks  # noqa: F401

@@ -31,6 +31,7 @@ PERIODIC_JOBS: list[PeriodicJob] = [
     PeriodicJob("issue_events_sweep", 60, "apps.issues.tasks.issue_events_sweep"),
     PeriodicJob("issues_embed_missing", 15 * 60, "apps.issues.tasks.issues_embed_missing", run_at_start=True),
     PeriodicJob("mcp_servers_rescan", settings.MCP_SERVER_RESCAN_SECONDS, "apps.mcp_proxy.tasks.mcp_servers_rescan"),
+    PeriodicJob("notification_deliveries_sweep", 120, "apps.notifications.tasks.notification_deliveries_sweep"),
     PeriodicJob("tool_calls_purge", 3600, "apps.mcp_proxy.tasks.tool_calls_purge", run_at_start=True),
     # Short: an approval request left by a dead process (or never decided) ends at most this late.
     PeriodicJob(
