@@ -50,13 +50,27 @@ def decide(user, request: ApprovalRequest, verb: str, comment: str = ""):
     return response.json()
 
 
+def closing(function):
+    """Run `function` (in a thread of its own) and close that thread's database connection afterwards."""
+
+    def run():
+        from django.db import connection
+
+        try:
+            return function()
+        finally:
+            connection.close()
+
+    return run
+
+
 def call_while(server_url, token, name, arguments, decision, progress=None):
     """Call `name` and, while it waits, run `decision()` in a thread; the call's result (or exception)."""
 
     async def flow():
         async with mcp_session(server_url, token) as session:
             call = asyncio.create_task(session.call_tool(name, arguments, progress_callback=progress))
-            decided_at = await asyncio.to_thread(decision)
+            decided_at = await asyncio.to_thread(closing(decision))
             result = await call
             return result, time.monotonic() - decided_at
 
@@ -139,7 +153,7 @@ def test_a_client_that_cancels_while_waiting_cancels_the_request_and_nothing_run
     async def flow():
         async with mcp_session(server.mcp_url, token) as session:
             call = asyncio.create_task(session.call_tool("weather__wait_forever", {}))
-            await asyncio.to_thread(pending_request)
+            await asyncio.to_thread(closing(pending_request))
             call.cancel()
             await asyncio.sleep(0.2)
 
@@ -194,3 +208,60 @@ def test_progress_notification_types_are_mcp_progress(server, alice, weather_ups
     result, _ = call_while(server.mcp_url, token, "weather__echo", {"text": "patient"}, approve_late, on_progress)
     assert not result.is_error
     assert seen and seen[0][1] == 30.0 and seen[0][2] == "Waiting for approval"
+
+
+def test_a_decision_taken_on_another_server_process_releases_the_call(daphne_pair, alice, weather_upstream):
+    """The call waits on process A; the approver decides through process B's REST API."""
+    import httpx2
+
+    from apps.accounts.models import Scope
+
+    guarded_weather(alice, weather_upstream)
+    mcp_token, api_key = key_for(alice), key_for(alice, scopes=(Scope.API,))
+    holder, decider = daphne_pair
+
+    def approve_on_the_other_process():
+        request = pending_request()
+        response = httpx2.post(f"{decider.url}/api/v1/approval-requests/{request.id}/approve",
+                               json={"comment": "from B"}, headers={"Authorization": f"Bearer {api_key}"})  # fmt: skip
+        assert response.status_code == 200, response.text
+        return time.monotonic()
+
+    result, latency = call_while(holder.mcp_url, mcp_token, "weather__echo", {"text": "across"},
+                                 approve_on_the_other_process)  # fmt: skip
+    assert not result.is_error and result.content[0].text == "across"
+    assert latency < 2.0
+
+
+def test_a_call_whose_server_process_died_while_waiting_never_runs(alice, weather_upstream):
+    """The process holding the call is killed; the sweep expires the request; nothing ever runs it."""
+    from apps.approvals.services import approval_requests_expire
+    from tests.mcp_proxy.servers import DaphneServer
+
+    guarded_weather(alice, weather_upstream, timeout_seconds=2)
+    token = key_for(alice)
+    holder = DaphneServer().start()
+    calls_before = weather_upstream.sessions()
+
+    async def flow():
+        try:
+            async with mcp_session(holder.mcp_url, token) as session:
+                call = asyncio.create_task(session.call_tool("weather__echo", {"text": "orphan"}))
+                await asyncio.to_thread(closing(pending_request))
+                holder.process.kill()
+                holder.process.wait()
+                await asyncio.wait_for(call, timeout=15)
+        except Exception as error:  # the client's connection dropped with the process
+            return error
+        return None
+
+    try:
+        assert asyncio.run(flow()) is not None  # the call never got a result
+    finally:
+        holder.stop()
+    time.sleep(2.5)
+    assert approval_requests_expire() == 1
+    request = ApprovalRequest.objects.get()
+    assert request.status == "expired" and request.used_at is None
+    assert not ToolCall.objects.filter(outcome="success").exists()
+    assert weather_upstream.sessions() == calls_before  # no upstream session was ever opened for it
