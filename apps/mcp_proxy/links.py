@@ -221,8 +221,9 @@ async def link_for(server: ExternalMcpServer, relay: McpRelay | None) -> Upstrea
     link = holder.get(key)
     if link is not None and link.usable and link.fingerprint == server_fingerprint(server):
         return link
-    locks = _opening.setdefault(asyncio.get_running_loop(), {})
-    async with locks.setdefault((id(holder), key), asyncio.Lock()):
+    # A client session's locks live and die with it; the pool's are few (one per server and settings).
+    locks = channel.opening if channel is not None else _opening.setdefault(asyncio.get_running_loop(), {})
+    async with locks.setdefault(key, asyncio.Lock()):
         link = holder.get(key)
         if link is not None and link.usable and link.fingerprint == server_fingerprint(server):
             return link

@@ -42,6 +42,7 @@ class ClientChannel:
     client_name: str = ""
     log_level: str | None = None
     links: dict[str, Any] = field(default_factory=dict)  # server id → UpstreamLink
+    opening: dict[str, Any] = field(default_factory=dict)  # server id → the lock of a link being opened
 
     @property
     def capabilities(self) -> mcp_types.ClientCapabilities | None:
